@@ -1,0 +1,148 @@
+"""Generate winsockx's cffi modules (ABI mode, out-of-line).
+
+Run ``python tools/build_ffi.py`` after changing a declaration below; the
+generated modules are committed and ``nox -s gen_check`` fails when they differ
+from what this script produces. ABI mode needs no compiler, so the wheel stays
+pure Python: the declarations must match the platform ABI exactly, which is why
+every struct here is spelled out field by field.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import cffi
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "winsockx"
+
+# Winsock 2 (ws2_32.dll). SOCKET is UINT_PTR. Addresses travel as byte buffers
+# (the sockaddr_in/sockaddr_in6 layouts are packed in winsockx._sockaddr), so the
+# calls take ``void *`` where the headers say ``struct sockaddr *``.
+WS2_32_CDEF = """
+typedef uintptr_t SOCKET;
+typedef unsigned short WORD;
+
+/* WSADATA differs between 64-bit and 32-bit Windows (winsock2.h, _WIN64). */
+typedef struct {
+    WORD wVersion;
+    WORD wHighVersion;
+    unsigned short iMaxSockets;
+    unsigned short iMaxUdpDg;
+    char *lpVendorInfo;
+    char szDescription[257];
+    char szSystemStatus[129];
+} WSADATA64;
+typedef struct {
+    WORD wVersion;
+    WORD wHighVersion;
+    char szDescription[257];
+    char szSystemStatus[129];
+    unsigned short iMaxSockets;
+    unsigned short iMaxUdpDg;
+    char *lpVendorInfo;
+} WSADATA32;
+
+typedef struct {
+    unsigned int fd_count;
+    SOCKET fd_array[64];
+} fd_set;
+
+struct timeval {
+    long tv_sec;
+    long tv_usec;
+};
+
+typedef struct {
+    SOCKET fd;
+    short events;
+    short revents;
+} WSAPOLLFD;
+
+int __stdcall WSAStartup(WORD wVersionRequested, void *lpWSAData);
+int __stdcall WSACleanup(void);
+int __stdcall WSAGetLastError(void);
+void __stdcall WSASetLastError(int iError);
+SOCKET __stdcall socket(int af, int type, int protocol);
+int __stdcall closesocket(SOCKET s);
+int __stdcall setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen);
+int __stdcall getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen);
+int __stdcall bind(SOCKET s, const void *name, int namelen);
+int __stdcall listen(SOCKET s, int backlog);
+SOCKET __stdcall accept(SOCKET s, void *addr, int *addrlen);
+int __stdcall connect(SOCKET s, const void *name, int namelen);
+int __stdcall send(SOCKET s, const char *buf, int len, int flags);
+int __stdcall recv(SOCKET s, char *buf, int len, int flags);
+int __stdcall shutdown(SOCKET s, int how);
+int __stdcall getsockname(SOCKET s, void *name, int *namelen);
+int __stdcall getpeername(SOCKET s, void *name, int *namelen);
+int __stdcall ioctlsocket(SOCKET s, long cmd, unsigned long *argp);
+int __stdcall select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+                     const struct timeval *timeout);
+int __stdcall WSAPoll(WSAPOLLFD *fdArray, unsigned long fds, int timeout);
+int __stdcall inet_pton(int Family, const char *pszAddrString, void *pAddrBuf);
+const char * __stdcall inet_ntop(int Family, const void *pAddr, char *pStringBuf,
+                                 size_t StringBufSize);
+"""
+
+# ntdll.dll: Wine exports wine_get_version; real Windows does not, which is how
+# winsockx.backend_info() tells the two apart.
+NTDLL_CDEF = """
+const char *wine_get_version(void);
+"""
+
+# libc (Linux/glibc, other POSIX systems with the same layouts) for the POSIX backend.
+LIBC_CDEF = """
+typedef unsigned int socklen_t;
+struct pollfd {
+    int fd;
+    short events;
+    short revents;
+};
+int socket(int domain, int type, int protocol);
+int close(int fd);
+int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen);
+int getsockopt(int sockfd, int level, int optname, void *optval, socklen_t *optlen);
+int bind(int sockfd, const void *addr, socklen_t addrlen);
+int listen(int sockfd, int backlog);
+int accept(int sockfd, void *addr, socklen_t *addrlen);
+int connect(int sockfd, const void *addr, socklen_t addrlen);
+long send(int sockfd, const void *buf, size_t len, int flags);
+long recv(int sockfd, void *buf, size_t len, int flags);
+int shutdown(int sockfd, int how);
+int getsockname(int sockfd, void *addr, socklen_t *addrlen);
+int getpeername(int sockfd, void *addr, socklen_t *addrlen);
+int ioctl(int fd, unsigned long request, int *argp);
+int poll(struct pollfd *fds, unsigned long nfds, int timeout);
+int inet_pton(int af, const char *src, void *dst);
+const char *inet_ntop(int af, const void *src, char *dst, socklen_t size);
+"""
+
+MODULES = {
+    "_ws2_32_ffi": WS2_32_CDEF + NTDLL_CDEF,
+    "_libc_ffi": LIBC_CDEF,
+}
+
+
+def build(target_dir: pathlib.Path) -> list[pathlib.Path]:
+    """Write every generated module into *target_dir* and return their paths."""
+    written = []
+    for name, cdef in MODULES.items():
+        ffibuilder = cffi.FFI()
+        ffibuilder.cdef(cdef)
+        ffibuilder.set_source(f"winsockx.{name}", None)
+        path = target_dir / f"{name}.py"
+        ffibuilder.emit_python_code(str(path))
+        text = path.read_text()
+        path.write_text(
+            "# Generated by tools/build_ffi.py; do not edit. Regenerate with\n"
+            "# `python tools/build_ffi.py` (`nox -s gen_check` verifies it).\n" + text
+        )
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    target = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else PACKAGE
+    for p in build(target):
+        print(p)

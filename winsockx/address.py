@@ -1,0 +1,174 @@
+"""Socket addresses: parsing of plain tuples and the typed result."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import ipaddress
+import struct
+from typing import Any, Tuple, Union
+
+from .constants import AddressFamily
+
+__all__ = ["Address", "AddressLike", "parse_address"]
+
+AddressLike = Union[Tuple[str, int], Tuple[str, int, int, int], "Address"]
+"""What the socket calls accept: ``(host, port)``; for IPv6 also
+``(host, port, flowinfo, scope_id)``; or an :class:`Address`."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Address:
+    """An IPv4 or IPv6 socket address.
+
+    >>> a = Address("127.0.0.1", 5150, AddressFamily.AF_INET)
+    >>> str(a)
+    '127.0.0.1:5150'
+    >>> a.as_tuple()
+    ('127.0.0.1', 5150)
+    """
+
+    host: str
+    """The IP address as text (``0.0.0.0``, ``::1``, ``::ffff:127.0.0.1``)."""
+    port: int
+    """The port, 0-65535 (0 asks the stack for an ephemeral port on bind)."""
+    family: AddressFamily
+    """``AF_INET`` or ``AF_INET6``."""
+    flowinfo: int = 0
+    """IPv6 flow information (0 for IPv4)."""
+    scope_id: int = 0
+    """IPv6 scope (interface index; 0 for IPv4)."""
+
+    def __str__(self) -> str:
+        if self.family == AddressFamily.AF_INET6:
+            scope = f"%{self.scope_id}" if self.scope_id else ""
+            return f"[{self.host}{scope}]:{self.port}"
+        return f"{self.host}:{self.port}"
+
+    def as_tuple(self) -> tuple[str, int] | tuple[str, int, int, int]:
+        """The address in the stdlib ``socket`` module's tuple form."""
+        if self.family == AddressFamily.AF_INET6:
+            return (self.host, self.port, self.flowinfo, self.scope_id)
+        return (self.host, self.port)
+
+    @property
+    def is_wildcard(self) -> bool:
+        """True for ``0.0.0.0`` and ``::``."""
+        return self.host in ("0.0.0.0", "::")
+
+
+def _check_int(value: object, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _packed_host(family: AddressFamily, host: str) -> bytes:
+    """The address bytes (network order) for *host*, checked against *family*."""
+    return _parse_host(family, host)[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_host(family: AddressFamily, host: str) -> tuple[bytes, str]:
+    """Address bytes and canonical text for *host*; cached, as servers bind the same few."""
+    if host == "":
+        packed = bytes(4 if family == AddressFamily.AF_INET else 16)
+        return packed, format_host(family, packed)
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"address host {host!r} is not an IP address literal"
+            " (winsockx does not resolve names)"
+        ) from None
+    if family == AddressFamily.AF_INET and ip.version != 4:
+        raise ValueError(f"address host {host!r} is IPv6 but the socket is AF_INET")
+    if family == AddressFamily.AF_INET6 and ip.version != 6:
+        raise ValueError(
+            f"address host {host!r} is IPv4 but the socket is AF_INET6;"
+            f" use '::ffff:{host}' for an IPv4-mapped address"
+        )
+    return ip.packed, format_host(family, ip.packed)
+
+
+def format_host(family: AddressFamily, packed: bytes) -> str:
+    """Text form of address bytes, as Winsock's and glibc's ``inet_ntop`` write it."""
+    if family == AddressFamily.AF_INET:
+        return str(ipaddress.IPv4Address(packed))
+    if packed[:12] == b"\0" * 10 + b"\xff\xff":
+        # IPv4-mapped: dotted quad at the end (Python < 3.13 writes hex groups).
+        return "::ffff:" + str(ipaddress.IPv4Address(packed[12:]))
+    return str(ipaddress.IPv6Address(packed))
+
+
+def parse_address(family: AddressFamily, address: Any, name: str = "address") -> Address:
+    """Check a user-supplied address for *family* and return it as an :class:`Address`.
+
+    Raises:
+        TypeError: the address is not a tuple of the right shape and types.
+        ValueError: malformed host, wrong family, or port outside 0-65535.
+
+    >>> parse_address(AddressFamily.AF_INET, ("127.0.0.1", 80))
+    Address(host='127.0.0.1', port=80, family=<AddressFamily.AF_INET: 2>, flowinfo=0, scope_id=0)
+    """
+    if isinstance(address, Address):
+        if address.family != family:
+            raise ValueError(f"{name} is {address.family.name} but the socket is {family.name}")
+        _packed_host(family, address.host)
+        return address
+    if not isinstance(address, tuple):
+        raise TypeError(
+            f"{name} must be a (host, port) tuple, not {type(address).__name__}"
+        )
+    sizes = (2,) if family == AddressFamily.AF_INET else (2, 4)
+    if len(address) not in sizes:
+        shape = "(host, port)" if family == AddressFamily.AF_INET else (
+            "(host, port) or (host, port, flowinfo, scope_id)"
+        )
+        raise TypeError(f"{name} for {family.name} must be {shape}, got {len(address)} items")
+    host = address[0]
+    if not isinstance(host, str):
+        raise TypeError(f"{name} host must be a str, not {type(host).__name__}")
+    port = _check_int(address[1], f"{name} port", 0, 0xFFFF)
+    flowinfo = scope_id = 0
+    if len(address) == 4:
+        flowinfo = _check_int(address[2], f"{name} flowinfo", 0, 0xFFFFFFFF)
+        scope_id = _check_int(address[3], f"{name} scope_id", 0, 0xFFFFFFFF)
+    return Address(_parse_host(family, host)[1], port, family, flowinfo, scope_id)
+
+
+# Both Winsock and Linux lay out sockaddr_in as {u16 family (host order), u16 port
+# (network order), 4 address bytes, 8 zero bytes} and sockaddr_in6 as {u16 family,
+# u16 port, u32 flowinfo, 16 address bytes, u32 scope_id}; only the family number
+# differs, so the caller passes the native one.
+_IN = struct.Struct("=H2s4s8x")
+_IN6 = struct.Struct("=H2s4s16sI")
+SOCKADDR_STORAGE_SIZE = 128
+"""Bytes reserved for an address written by the stack (``sizeof(SOCKADDR_STORAGE)``)."""
+
+
+def pack_sockaddr(address: Address, native_family: int) -> bytes:
+    """Encode *address* as a native ``sockaddr_in`` / ``sockaddr_in6``."""
+    packed = _packed_host(address.family, address.host)
+    port = address.port.to_bytes(2, "big")
+    if address.family == AddressFamily.AF_INET:
+        return _IN.pack(native_family, port, packed)
+    flow = address.flowinfo.to_bytes(4, "big")
+    return _IN6.pack(native_family, port, flow, packed, address.scope_id)
+
+
+def unpack_sockaddr(data: bytes, family: AddressFamily) -> Address:
+    """Decode a native ``sockaddr_in`` / ``sockaddr_in6`` written by the stack."""
+    if family == AddressFamily.AF_INET:
+        _, port, packed = _IN.unpack_from(data)
+        return Address(format_host(family, packed), int.from_bytes(port, "big"), family)
+    _, port, flow, packed6, scope = _IN6.unpack_from(data)
+    return Address(
+        format_host(family, packed6),
+        int.from_bytes(port, "big"),
+        family,
+        int.from_bytes(flow, "big"),
+        scope,
+    )

@@ -1,0 +1,360 @@
+"""Winsock calls one to one: handles as ints, results typed, failures raised.
+
+Every function here makes exactly one Winsock call (or, on the POSIX backend, the
+libc equivalent) and raises :class:`~winsockx.WinsockError` with the code read
+right after a failing call. Nothing here starts Winsock: like the C API, calls
+made before :func:`WSAStartup` fail with WSANOTINITIALISED (10093).
+
+>>> from winsockx import raw
+>>> data = raw.WSAStartup((2, 2))
+>>> h = raw.socket(2, 1, 6)            # AF_INET, SOCK_STREAM, IPPROTO_TCP
+>>> raw.bind(h, ("127.0.0.1", 0))
+>>> raw.getsockname(h).host
+'127.0.0.1'
+>>> raw.closesocket(h)
+>>> raw.WSACleanup()
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union, overload
+
+from ._backend import Backend, OsFailure, load_backend
+from .address import Address, AddressLike, pack_sockaddr, parse_address, unpack_sockaddr
+from .constants import AddressFamily, Protocol, SocketOption, SocketType
+from .errors import WSAError
+from .results import WSAData
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+__all__ = [
+    "FIONBIO",
+    "SOMAXCONN",
+    "WSACleanup",
+    "WSAGetLastError",
+    "WSAStartup",
+    "accept",
+    "backend",
+    "bind",
+    "closesocket",
+    "connect",
+    "getpeername",
+    "getsockname",
+    "getsockopt",
+    "inet_ntop",
+    "inet_pton",
+    "ioctlsocket",
+    "listen",
+    "recv",
+    "recv_into",
+    "select",
+    "send",
+    "setsockopt",
+    "shutdown",
+    "socket",
+]
+
+backend: Backend = load_backend()
+"""The backend in use (ws2_32 on Windows, libc elsewhere)."""
+
+FIONBIO = 0x8004667E
+"""``ioctlsocket`` command: set (non-zero) or clear (0) non-blocking mode."""
+SOMAXCONN = 0x7FFFFFFF
+"""``listen`` backlog meaning "a reasonable maximum"."""
+
+_INT = struct.Struct("=i")
+_OPTIONS = {(o.level, o.optname): o for o in SocketOption}
+_REUSE_PAIR = (SocketOption.EXCLUSIVEADDRUSE, SocketOption.REUSEADDR)
+
+# Extra sentences for codes whose usual cause is worth saying where they happen.
+_HINTS = {
+    ("setsockopt", WSAError.WSAEINVAL): (
+        "SO_EXCLUSIVEADDRUSE and SO_REUSEADDR cannot both be set on one socket;"
+        " clear one before setting the other."
+    ),
+    ("bind", WSAError.WSAEACCES): (
+        "Another socket holds this port with SO_EXCLUSIVEADDRUSE (or reuse is refused),"
+        " or the port lies in a reserved range"
+        " (netsh interface ipv4 show excludedportrange protocol=tcp)."
+    ),
+    ("bind", WSAError.WSAEADDRINUSE): "Another socket is already bound to this address and port.",
+    ("*", WSAError.WSANOTINITIALISED): (
+        "Winsock is not started in this process: call winsockx.raw.WSAStartup()"
+        " (winsockx.Socket starts it by itself)."
+    ),
+}
+
+
+def _hint(function: str, failure: OsFailure) -> Optional[str]:
+    return _HINTS.get((function, failure.winerror)) or _HINTS.get(("*", failure.winerror))  # type: ignore[call-overload]
+
+
+def _enum_name(enum_type: type, value: int) -> str:
+    try:
+        return str(enum_type(value).name)
+    except ValueError:
+        return str(value)
+
+
+def _to_address(address: AddressLike) -> Address:
+    """An :class:`Address`; a tuple's family follows from its host literal."""
+    if isinstance(address, Address):
+        return address
+    host = address[0] if isinstance(address, tuple) and address else None
+    family = (
+        AddressFamily.AF_INET6 if isinstance(host, str) and ":" in host else AddressFamily.AF_INET
+    )
+    return parse_address(family, address)
+
+
+# -- session -------------------------------------------------------------------
+
+
+def WSAStartup(version: Tuple[int, int] = (2, 2)) -> WSAData:
+    """``WSAStartup``: start Winsock for this process (counted; pair with WSACleanup).
+
+    Raises:
+        WinsockError: WSAVERNOTSUPPORTED (10092) for versions below 1.0, and others.
+    """
+    major, minor = version
+    if not (0 <= major <= 0xFF and 0 <= minor <= 0xFF):
+        raise ValueError(f"version must be two numbers 0-255, got {version!r}")
+    try:
+        return backend.startup(major, minor)
+    except OsFailure as f:
+        raise f.error("WSAStartup", argument=f"{major}.{minor}") from None
+
+
+def WSACleanup() -> None:
+    """``WSACleanup``: undo one :func:`WSAStartup`."""
+    try:
+        backend.cleanup()
+    except OsFailure as f:
+        raise f.error("WSACleanup", hint=_hint("WSACleanup", f)) from None
+
+
+def WSAGetLastError() -> int:
+    """``WSAGetLastError``: the calling thread's last Winsock error code."""
+    return backend.last_error()
+
+
+# -- sockets -------------------------------------------------------------------
+
+
+def socket(family: int, type: int, proto: int) -> int:
+    """``socket``: create a socket and return its handle.
+
+    Raises:
+        WinsockError: e.g. WSANOTINITIALISED (10093) before WSAStartup,
+            WSAEPROTONOSUPPORT (10043) for a type/protocol mismatch.
+    """
+    try:
+        return backend.socket(family, type, proto)
+    except OsFailure as f:
+        arg = ", ".join(
+            (
+                _enum_name(AddressFamily, family),
+                _enum_name(SocketType, type),
+                _enum_name(Protocol, proto),
+            )
+        )
+        raise f.error("socket", argument=arg, hint=_hint("socket", f)) from None
+
+
+def closesocket(handle: int) -> None:
+    """``closesocket``: close a handle (no shutdown, no draining: see :meth:`winsockx.Socket.close`)."""
+    try:
+        backend.closesocket(handle)
+    except OsFailure as f:
+        raise f.error("closesocket", hint=_hint("closesocket", f)) from None
+
+
+def _option_label(level: int, optname: int) -> str:
+    option = _OPTIONS.get((level, optname))
+    return option.c_name if option else f"level={level}, optname={optname}"
+
+
+def setsockopt(handle: int, level: int, optname: int, value: Union[int, bytes]) -> None:
+    """``setsockopt``: an ``int`` value is passed as a C ``int``; bytes as they are.
+
+    Raises:
+        WinsockError: e.g. WSAEINVAL (10022) for SO_EXCLUSIVEADDRUSE with SO_REUSEADDR.
+    """
+    data = _INT.pack(value) if isinstance(value, int) else bytes(value)
+    try:
+        backend.setsockopt(handle, level, optname, data)
+    except OsFailure as f:
+        hint = _hint("setsockopt", f)
+        if f.winerror == WSAError.WSAEINVAL and _OPTIONS.get((level, optname)) not in _REUSE_PAIR:
+            hint = None
+        raise f.error("setsockopt", argument=_option_label(level, optname), hint=hint) from None
+
+
+@overload
+def getsockopt(handle: int, level: int, optname: int) -> int: ...
+@overload
+def getsockopt(handle: int, level: int, optname: int, buflen: int) -> bytes: ...
+def getsockopt(
+    handle: int, level: int, optname: int, buflen: Optional[int] = None
+) -> Union[int, bytes]:
+    """``getsockopt``: without *buflen* the value is read as a C ``int``; with it, as bytes."""
+    try:
+        data = backend.getsockopt(handle, level, optname, 4 if buflen is None else buflen)
+    except OsFailure as f:
+        label = _option_label(level, optname)
+        raise f.error("getsockopt", argument=label, hint=_hint("getsockopt", f)) from None
+    if buflen is None:
+        return int(_INT.unpack_from(data.ljust(4, b"\0"))[0])
+    return data
+
+
+def bind(handle: int, address: AddressLike) -> None:
+    """``bind``: bind to ``(host, port)`` (IPv6 when the host contains ``:``) or an Address.
+
+    Raises:
+        WinsockError: e.g. WSAEACCES (10013), WSAEADDRINUSE (10048), WSAEINVAL (10022).
+    """
+    addr = _to_address(address)
+    try:
+        backend.bind(handle, pack_sockaddr(addr, backend.native_family(addr.family)))
+    except OsFailure as f:
+        raise f.error("bind", argument=str(addr), address=addr, hint=_hint("bind", f)) from None
+
+
+def listen(handle: int, backlog: int) -> None:
+    """``listen``: start accepting connections."""
+    try:
+        backend.listen(handle, backlog)
+    except OsFailure as f:
+        raise f.error("listen", hint=_hint("listen", f)) from None
+
+
+def accept(handle: int) -> Tuple[int, Address]:
+    """``accept``: wait for a connection; return its handle and the peer's address."""
+    try:
+        conn, data = backend.accept(handle)
+    except OsFailure as f:
+        raise f.error("accept", hint=_hint("accept", f)) from None
+    return conn, _unpack(data)
+
+
+def connect(handle: int, address: AddressLike) -> None:
+    """``connect``: connect to ``(host, port)`` or an Address."""
+    addr = _to_address(address)
+    try:
+        backend.connect(handle, pack_sockaddr(addr, backend.native_family(addr.family)))
+    except OsFailure as f:
+        raise f.error("connect", argument=str(addr), address=addr, hint=_hint("connect", f)) from None
+
+
+def send(handle: int, data: Buffer, flags: int = 0) -> int:
+    """``send``: send what the stack accepts now; return the number of bytes sent."""
+    try:
+        return backend.send(handle, data, flags)
+    except OsFailure as f:
+        raise f.error("send", hint=_hint("send", f)) from None
+
+
+def recv(handle: int, bufsize: int, flags: int = 0) -> bytes:
+    """``recv``: up to *bufsize* bytes; ``b""`` means the peer closed its side."""
+    if bufsize < 0:
+        raise ValueError(f"bufsize must be >= 0, got {bufsize}")
+    try:
+        return backend.recv(handle, bufsize, flags)
+    except OsFailure as f:
+        raise f.error("recv", hint=_hint("recv", f)) from None
+
+
+def recv_into(handle: int, buffer: Buffer, nbytes: int = 0, flags: int = 0) -> int:
+    """``recv`` into *buffer* (no copy); *nbytes* 0 means the whole buffer."""
+    size = memoryview(buffer).nbytes
+    if nbytes < 0 or nbytes > size:
+        raise ValueError(f"nbytes must be between 0 and the buffer size {size}, got {nbytes}")
+    try:
+        return backend.recv_into(handle, buffer, nbytes or size, flags)
+    except OsFailure as f:
+        raise f.error("recv", hint=_hint("recv", f)) from None
+
+
+def shutdown(handle: int, how: int) -> None:
+    """``shutdown``: SD_RECEIVE (0), SD_SEND (1) or SD_BOTH (2)."""
+    try:
+        backend.shutdown(handle, how)
+    except OsFailure as f:
+        raise f.error("shutdown", argument=_enum_name_how(how), hint=_hint("shutdown", f)) from None
+
+
+def _enum_name_how(how: int) -> str:
+    from .constants import ShutdownHow
+
+    return _enum_name(ShutdownHow, how)
+
+
+def _unpack(data: bytes) -> Address:
+    family = AddressFamily(struct.unpack_from("=H", data)[0])
+    return unpack_sockaddr(data, family)
+
+
+def getsockname(handle: int) -> Address:
+    """``getsockname``: the local address (the port the stack chose after binding port 0)."""
+    try:
+        return _unpack(backend.getsockname(handle))
+    except OsFailure as f:
+        raise f.error("getsockname", hint=_hint("getsockname", f)) from None
+
+
+def getpeername(handle: int) -> Address:
+    """``getpeername``: the connected peer's address."""
+    try:
+        return _unpack(backend.getpeername(handle))
+    except OsFailure as f:
+        raise f.error("getpeername", hint=_hint("getpeername", f)) from None
+
+
+def ioctlsocket(handle: int, cmd: int, arg: int) -> None:
+    """``ioctlsocket``; only :data:`FIONBIO` is supported (non-blocking mode on/off)."""
+    if cmd != FIONBIO:
+        raise ValueError(f"cmd must be FIONBIO (0x{FIONBIO:08X}), got 0x{cmd & 0xFFFFFFFF:08X}")
+    try:
+        backend.set_nonblocking(handle, bool(arg))
+    except OsFailure as f:
+        raise f.error("ioctlsocket", argument="FIONBIO", hint=_hint("ioctlsocket", f)) from None
+
+
+def select(
+    read: Sequence[int],
+    write: Sequence[int],
+    error: Sequence[int],
+    timeout: Optional[float] = None,
+) -> Tuple[List[int], List[int], List[int]]:
+    """``select``: wait until handles are readable/writable/exceptional, or *timeout* seconds.
+
+    On the POSIX backend this is implemented with ``poll()``. ``None`` waits for ever.
+    """
+    if timeout is not None and not timeout >= 0:
+        raise ValueError(f"timeout must be >= 0 or None, got {timeout}")
+    try:
+        return backend.select(read, write, error, timeout)
+    except OsFailure as f:
+        raise f.error("select", hint=_hint("select", f)) from None
+
+
+def inet_pton(family: int, text: str) -> bytes:
+    """``inet_pton``: address text to network-order bytes (ValueError if malformed)."""
+    try:
+        return backend.inet_pton(family, text)
+    except OsFailure as f:
+        raise f.error("inet_pton", argument=repr(text)) from None
+
+
+def inet_ntop(family: int, packed: bytes) -> str:
+    """``inet_ntop``: network-order bytes to address text."""
+    expected = 4 if family == AddressFamily.AF_INET else 16
+    if len(packed) != expected:
+        raise ValueError(f"packed must be {expected} bytes for family {family}, got {len(packed)}")
+    try:
+        return backend.inet_ntop(family, packed)
+    except OsFailure as f:
+        raise f.error("inet_ntop") from None
