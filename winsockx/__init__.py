@@ -1,0 +1,85 @@
+"""winsockx: typed, exact access to Winsock (ws2_32) through cffi.
+
+A socket that cannot be configured in the wrong order or closed in a way that
+loses data, errors that carry the exact ``WSAGetLastError`` code and the call that
+failed, and the thin one-to-one layer :mod:`winsockx.raw` underneath.
+
+>>> import winsockx
+>>> with winsockx.Socket(winsockx.AF_INET, winsockx.SOCK_STREAM,
+...                      winsockx.IPPROTO_TCP, exclusive=True) as s:
+...     s.bind(("127.0.0.1", 0))
+...     s.listen()
+"""
+
+from __future__ import annotations
+
+from . import raw
+from .address import Address
+from .constants import (
+    AF_INET,
+    AF_INET6,
+    AF_UNSPEC,
+    IPPROTO_IP,
+    IPPROTO_IPV6,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    SOCK_DGRAM,
+    SOCK_RAW,
+    SOCK_STREAM,
+    SOL_SOCKET,
+    AddressFamily,
+    OptionKind,
+    Protocol,
+    ShutdownHow,
+    SocketOption,
+    SocketType,
+)
+from .errors import (
+    AddressInUseError,
+    OptionOrderError,
+    SocketClosedError,
+    UsageError,
+    WinsockError,
+    WSAError,
+)
+from .info import backend_info
+from .results import BackendInfo, CloseReason, CloseReport, WSAData
+from .session import Winsock
+from .sockets import Socket
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AF_INET",
+    "AF_INET6",
+    "AF_UNSPEC",
+    "IPPROTO_IP",
+    "IPPROTO_IPV6",
+    "IPPROTO_TCP",
+    "IPPROTO_UDP",
+    "SOCK_DGRAM",
+    "SOCK_RAW",
+    "SOCK_STREAM",
+    "SOL_SOCKET",
+    "Address",
+    "AddressFamily",
+    "AddressInUseError",
+    "BackendInfo",
+    "CloseReason",
+    "CloseReport",
+    "OptionKind",
+    "OptionOrderError",
+    "Protocol",
+    "ShutdownHow",
+    "Socket",
+    "SocketClosedError",
+    "SocketOption",
+    "SocketType",
+    "UsageError",
+    "WSAData",
+    "WSAError",
+    "Winsock",
+    "WinsockError",
+    "backend_info",
+    "raw",
+]

@@ -24,7 +24,7 @@ SelectResult = Tuple[List[int], List[int], List[int]]
 class OsFailure(Exception):
     """A backend call failed with ``winerror`` (and ``posix_errno`` on POSIX)."""
 
-    def __init__(self, winerror: int, posix_errno: Optional[int] = None) -> None:
+    def __init__(self, winerror: Optional[int], posix_errno: Optional[int] = None) -> None:
         super().__init__(winerror, posix_errno)
         self.winerror = winerror
         self.posix_errno = posix_errno

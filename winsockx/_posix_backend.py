@@ -73,8 +73,7 @@ _SSIZE_MAX = 0x7FFFFFFF
 
 def _fail() -> OsFailure:
     err = ffi.errno
-    code = _errno_map.wsa_code_for_errno(err)
-    return OsFailure(code if code is not None else 0, err)
+    return OsFailure(_errno_map.wsa_code_for_errno(err), err)
 
 
 def _refuse(code: WSAError) -> OsFailure:

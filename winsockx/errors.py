@@ -1,0 +1,636 @@
+"""Winsock error codes and the exceptions winsockx raises.
+
+Two families of exceptions exist:
+
+* :class:`WinsockError` and its subclasses: Winsock (or, on the POSIX
+  backend, libc) reported a failure.  They derive from :class:`OSError`, and
+  the specific ones also from the builtin CPython would raise for the same
+  code, so ``except ConnectionRefusedError`` keeps working.
+* :class:`UsageError` and its subclasses: winsockx refused a call before it
+  reached Winsock.  They are *not* :class:`OSError`, because nothing failed in
+  the operating system.
+
+Example::
+
+    from winsockx.errors import AddressInUseError, WSAError
+
+    try:
+        sock.bind(address)
+    except AddressInUseError as exc:
+        assert exc.code is WSAError.WSAEADDRINUSE
+        print(exc)  # bind(0.0.0.0:5150) failed: WSAEADDRINUSE (10048) ...
+"""
+
+from __future__ import annotations
+
+import enum
+import errno as _errno
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any, Final
+
+__all__ = [
+    "AddressInUseError",
+    "AddressNotAvailableError",
+    "NotASocketError",
+    "NotInitialisedError",
+    "OptionOrderError",
+    "SocketClosedError",
+    "UsageError",
+    "WSAError",
+    "WinsockBlockingIOError",
+    "WinsockBrokenPipeError",
+    "WinsockConnectionAbortedError",
+    "WinsockConnectionRefusedError",
+    "WinsockConnectionResetError",
+    "WinsockError",
+    "WinsockInterruptedError",
+    "WinsockPermissionError",
+    "WinsockTimeoutError",
+    "error_class_for",
+    "make_error",
+]
+
+
+class WSAError(enum.IntEnum):
+    """Every Winsock error code of ``winerror.h`` (10004 to 11033).
+
+    Member names are spelled exactly as in ``winerror.h``, including its typo
+    ``WSA_QOS_EUNKOWNPSOBJ``.  Members compare equal to the plain integers
+    returned by ``WSAGetLastError``.
+
+    Example::
+
+        >>> WSAError(10048)
+        <WSAError.WSAEADDRINUSE: 10048>
+        >>> WSAError.WSAEACCES.meaning
+        'Permission denied.'
+    """
+
+    WSAEINTR = 10004
+    WSAEBADF = 10009
+    WSAEACCES = 10013
+    WSAEFAULT = 10014
+    WSAEINVAL = 10022
+    WSAEMFILE = 10024
+    WSAEWOULDBLOCK = 10035
+    WSAEINPROGRESS = 10036
+    WSAEALREADY = 10037
+    WSAENOTSOCK = 10038
+    WSAEDESTADDRREQ = 10039
+    WSAEMSGSIZE = 10040
+    WSAEPROTOTYPE = 10041
+    WSAENOPROTOOPT = 10042
+    WSAEPROTONOSUPPORT = 10043
+    WSAESOCKTNOSUPPORT = 10044
+    WSAEOPNOTSUPP = 10045
+    WSAEPFNOSUPPORT = 10046
+    WSAEAFNOSUPPORT = 10047
+    WSAEADDRINUSE = 10048
+    WSAEADDRNOTAVAIL = 10049
+    WSAENETDOWN = 10050
+    WSAENETUNREACH = 10051
+    WSAENETRESET = 10052
+    WSAECONNABORTED = 10053
+    WSAECONNRESET = 10054
+    WSAENOBUFS = 10055
+    WSAEISCONN = 10056
+    WSAENOTCONN = 10057
+    WSAESHUTDOWN = 10058
+    WSAETOOMANYREFS = 10059
+    WSAETIMEDOUT = 10060
+    WSAECONNREFUSED = 10061
+    WSAELOOP = 10062
+    WSAENAMETOOLONG = 10063
+    WSAEHOSTDOWN = 10064
+    WSAEHOSTUNREACH = 10065
+    WSAENOTEMPTY = 10066
+    WSAEPROCLIM = 10067
+    WSAEUSERS = 10068
+    WSAEDQUOT = 10069
+    WSAESTALE = 10070
+    WSAEREMOTE = 10071
+    WSASYSNOTREADY = 10091
+    WSAVERNOTSUPPORTED = 10092
+    WSANOTINITIALISED = 10093
+    WSAEDISCON = 10101
+    WSAENOMORE = 10102
+    WSAECANCELLED = 10103
+    WSAEINVALIDPROCTABLE = 10104
+    WSAEINVALIDPROVIDER = 10105
+    WSAEPROVIDERFAILEDINIT = 10106
+    WSASYSCALLFAILURE = 10107
+    WSASERVICE_NOT_FOUND = 10108
+    WSATYPE_NOT_FOUND = 10109
+    WSA_E_NO_MORE = 10110
+    WSA_E_CANCELLED = 10111
+    WSAEREFUSED = 10112
+    WSAHOST_NOT_FOUND = 11001
+    WSATRY_AGAIN = 11002
+    WSANO_RECOVERY = 11003
+    WSANO_DATA = 11004
+    WSA_QOS_RECEIVERS = 11005
+    WSA_QOS_SENDERS = 11006
+    WSA_QOS_NO_SENDERS = 11007
+    WSA_QOS_NO_RECEIVERS = 11008
+    WSA_QOS_REQUEST_CONFIRMED = 11009
+    WSA_QOS_ADMISSION_FAILURE = 11010
+    WSA_QOS_POLICY_FAILURE = 11011
+    WSA_QOS_BAD_STYLE = 11012
+    WSA_QOS_BAD_OBJECT = 11013
+    WSA_QOS_TRAFFIC_CTRL_ERROR = 11014
+    WSA_QOS_GENERIC_ERROR = 11015
+    WSA_QOS_ESERVICETYPE = 11016
+    WSA_QOS_EFLOWSPEC = 11017
+    WSA_QOS_EPROVSPECBUF = 11018
+    WSA_QOS_EFILTERSTYLE = 11019
+    WSA_QOS_EFILTERTYPE = 11020
+    WSA_QOS_EFILTERCOUNT = 11021
+    WSA_QOS_EOBJLENGTH = 11022
+    WSA_QOS_EFLOWCOUNT = 11023
+    WSA_QOS_EUNKOWNPSOBJ = 11024
+    WSA_QOS_EPOLICYOBJ = 11025
+    WSA_QOS_EFLOWDESC = 11026
+    WSA_QOS_EPSFLOWSPEC = 11027
+    WSA_QOS_EPSFILTERSPEC = 11028
+    WSA_QOS_ESDMODEOBJ = 11029
+    WSA_QOS_ESHAPERATEOBJ = 11030
+    WSA_QOS_RESERVED_PETYPE = 11031
+    WSA_SECURE_HOST_NOT_FOUND = 11032
+    WSA_IPSEC_NAME_POLICY_ERROR = 11033
+
+    @property
+    def meaning(self) -> str:
+        """The one-line meaning of the code.
+
+        The short form from Microsoft's "Windows Sockets Error Codes" page
+        (the ``winerror.h`` message text for the two IPsec codes the page does
+        not list).
+
+        Example::
+
+            >>> WSAError.WSAEADDRINUSE.meaning
+            'Address already in use.'
+        """
+        return _MEANINGS[self]
+
+
+_MEANINGS: Final[Mapping[WSAError, str]] = {
+    WSAError.WSAEINTR: "Interrupted function call.",
+    WSAError.WSAEBADF: "File handle is not valid.",
+    WSAError.WSAEACCES: "Permission denied.",
+    WSAError.WSAEFAULT: "Bad address.",
+    WSAError.WSAEINVAL: "Invalid argument.",
+    WSAError.WSAEMFILE: "Too many open files.",
+    WSAError.WSAEWOULDBLOCK: "Resource temporarily unavailable.",
+    WSAError.WSAEINPROGRESS: "Operation now in progress.",
+    WSAError.WSAEALREADY: "Operation already in progress.",
+    WSAError.WSAENOTSOCK: "Socket operation on nonsocket.",
+    WSAError.WSAEDESTADDRREQ: "Destination address required.",
+    WSAError.WSAEMSGSIZE: "Message too long.",
+    WSAError.WSAEPROTOTYPE: "Protocol wrong type for socket.",
+    WSAError.WSAENOPROTOOPT: "Bad protocol option.",
+    WSAError.WSAEPROTONOSUPPORT: "Protocol not supported.",
+    WSAError.WSAESOCKTNOSUPPORT: "Socket type not supported.",
+    WSAError.WSAEOPNOTSUPP: "Operation not supported.",
+    WSAError.WSAEPFNOSUPPORT: "Protocol family not supported.",
+    WSAError.WSAEAFNOSUPPORT: "Address family not supported by protocol family.",
+    WSAError.WSAEADDRINUSE: "Address already in use.",
+    WSAError.WSAEADDRNOTAVAIL: "Cannot assign requested address.",
+    WSAError.WSAENETDOWN: "Network is down.",
+    WSAError.WSAENETUNREACH: "Network is unreachable.",
+    WSAError.WSAENETRESET: "Network dropped connection on reset.",
+    WSAError.WSAECONNABORTED: "Software caused connection abort.",
+    WSAError.WSAECONNRESET: "Connection reset by peer.",
+    WSAError.WSAENOBUFS: "No buffer space available.",
+    WSAError.WSAEISCONN: "Socket is already connected.",
+    WSAError.WSAENOTCONN: "Socket is not connected.",
+    WSAError.WSAESHUTDOWN: "Cannot send after socket shutdown.",
+    WSAError.WSAETOOMANYREFS: "Too many references.",
+    WSAError.WSAETIMEDOUT: "Connection timed out.",
+    WSAError.WSAECONNREFUSED: "Connection refused.",
+    WSAError.WSAELOOP: "Cannot translate name.",
+    WSAError.WSAENAMETOOLONG: "Name too long.",
+    WSAError.WSAEHOSTDOWN: "Host is down.",
+    WSAError.WSAEHOSTUNREACH: "No route to host.",
+    WSAError.WSAENOTEMPTY: "Directory not empty.",
+    WSAError.WSAEPROCLIM: "Too many processes.",
+    WSAError.WSAEUSERS: "User quota exceeded.",
+    WSAError.WSAEDQUOT: "Disk quota exceeded.",
+    WSAError.WSAESTALE: "Stale file handle reference.",
+    WSAError.WSAEREMOTE: "Item is remote.",
+    WSAError.WSASYSNOTREADY: "Network subsystem is unavailable.",
+    WSAError.WSAVERNOTSUPPORTED: "Winsock.dll version out of range.",
+    WSAError.WSANOTINITIALISED: "Successful WSAStartup not yet performed.",
+    WSAError.WSAEDISCON: "Graceful shutdown in progress.",
+    WSAError.WSAENOMORE: "No more results.",
+    WSAError.WSAECANCELLED: "Call has been canceled.",
+    WSAError.WSAEINVALIDPROCTABLE: "Procedure call table is invalid.",
+    WSAError.WSAEINVALIDPROVIDER: "Service provider is invalid.",
+    WSAError.WSAEPROVIDERFAILEDINIT: "Service provider failed to initialize.",
+    WSAError.WSASYSCALLFAILURE: "System call failure.",
+    WSAError.WSASERVICE_NOT_FOUND: "Service not found.",
+    WSAError.WSATYPE_NOT_FOUND: "Class type not found.",
+    WSAError.WSA_E_NO_MORE: "No more results.",
+    WSAError.WSA_E_CANCELLED: "Call was canceled.",
+    WSAError.WSAEREFUSED: "Database query was refused.",
+    WSAError.WSAHOST_NOT_FOUND: "Host not found.",
+    WSAError.WSATRY_AGAIN: "Nonauthoritative host not found.",
+    WSAError.WSANO_RECOVERY: "This is a nonrecoverable error.",
+    WSAError.WSANO_DATA: "Valid name, no data record of requested type.",
+    WSAError.WSA_QOS_RECEIVERS: "QoS receivers.",
+    WSAError.WSA_QOS_SENDERS: "QoS senders.",
+    WSAError.WSA_QOS_NO_SENDERS: "No QoS senders.",
+    WSAError.WSA_QOS_NO_RECEIVERS: "QoS no receivers.",
+    WSAError.WSA_QOS_REQUEST_CONFIRMED: "QoS request confirmed.",
+    WSAError.WSA_QOS_ADMISSION_FAILURE: "QoS admission error.",
+    WSAError.WSA_QOS_POLICY_FAILURE: "QoS policy failure.",
+    WSAError.WSA_QOS_BAD_STYLE: "QoS bad style.",
+    WSAError.WSA_QOS_BAD_OBJECT: "QoS bad object.",
+    WSAError.WSA_QOS_TRAFFIC_CTRL_ERROR: "QoS traffic control error.",
+    WSAError.WSA_QOS_GENERIC_ERROR: "QoS generic error.",
+    WSAError.WSA_QOS_ESERVICETYPE: "QoS service type error.",
+    WSAError.WSA_QOS_EFLOWSPEC: "QoS flowspec error.",
+    WSAError.WSA_QOS_EPROVSPECBUF: "Invalid QoS provider buffer.",
+    WSAError.WSA_QOS_EFILTERSTYLE: "Invalid QoS filter style.",
+    WSAError.WSA_QOS_EFILTERTYPE: "Invalid QoS filter type.",
+    WSAError.WSA_QOS_EFILTERCOUNT: "Incorrect QoS filter count.",
+    WSAError.WSA_QOS_EOBJLENGTH: "Invalid QoS object length.",
+    WSAError.WSA_QOS_EFLOWCOUNT: "Incorrect QoS flow count.",
+    WSAError.WSA_QOS_EUNKOWNPSOBJ: "Unrecognized QoS object.",
+    WSAError.WSA_QOS_EPOLICYOBJ: "Invalid QoS policy object.",
+    WSAError.WSA_QOS_EFLOWDESC: "Invalid QoS flow descriptor.",
+    WSAError.WSA_QOS_EPSFLOWSPEC: "Invalid QoS provider-specific flowspec.",
+    WSAError.WSA_QOS_EPSFILTERSPEC: "Invalid QoS provider-specific filterspec.",
+    WSAError.WSA_QOS_ESDMODEOBJ: "Invalid QoS shape discard mode object.",
+    WSAError.WSA_QOS_ESHAPERATEOBJ: "Invalid QoS shaping rate object.",
+    WSAError.WSA_QOS_RESERVED_PETYPE: "Reserved policy QoS element type.",
+    WSAError.WSA_SECURE_HOST_NOT_FOUND: "No such host is known securely.",
+    WSAError.WSA_IPSEC_NAME_POLICY_ERROR: "Name based IPSEC policy could not be added.",
+}
+
+_UNKNOWN_MEANING: Final = "Unknown error."
+
+
+def _code_of(winerror: int | None) -> WSAError | None:
+    if winerror is None:
+        return None
+    try:
+        return WSAError(winerror)
+    except ValueError:
+        return None
+
+
+def _meaning_of(winerror: int | None, posix_errno: int | None) -> str:
+    code = _code_of(winerror)
+    if code is not None:
+        return code.meaning
+    if winerror is None and posix_errno is not None:
+        # An errno with no Winsock equivalent: libc's text is the best we have.
+        text = os.strerror(posix_errno)
+        return text if text.endswith(".") else text + "."
+    return _UNKNOWN_MEANING
+
+
+def _errno_value(winerror: int | None, posix_errno: int | None) -> int:
+    # Windows: CPython passes WSA codes through as errno, so match it there;
+    # elsewhere callers compare e.errno with the errno module's constants.
+    if sys.platform == "win32":
+        first, second = winerror, posix_errno
+    else:
+        first, second = posix_errno, winerror
+    if first is not None:
+        return first
+    if second is not None:
+        return second
+    raise ValueError("winerror and posix_errno cannot both be None")
+
+
+class WinsockError(OSError):
+    """An error reported by Winsock, or by libc on the POSIX backend.
+
+    Raised as is for codes without a more specific subclass; use
+    :func:`make_error` to get the right subclass for a code.
+
+    Attributes (besides those of :class:`OSError`):
+
+    ``winerror``
+        The exact WSA code.  On the POSIX backend an errno with no Winsock
+        equivalent gives ``None``.
+    ``code``
+        ``winerror`` as a :class:`WSAError`, or ``None`` when it is not one
+        (e.g. the plain Windows error 6, ``ERROR_INVALID_HANDLE``).
+    ``errno``
+        On Windows the WSA code itself, as the stdlib :mod:`socket` module
+        reports it; elsewhere the native errno when there is one.
+    ``strerror``
+        The meaning of the code.
+    ``function``
+        Name of the failed call, e.g. ``"bind"``.
+    ``argument``
+        What is shown inside the call's parentheses, e.g. ``"0.0.0.0:5150"``
+        or ``"SO_EXCLUSIVEADDRUSE"``.
+    ``address``
+        The winsockx address involved, if any.
+    ``posix_errno``
+        The native errno when the error came from libc, else ``None``.
+    ``hint``
+        An extra sentence on the likely cause, or ``None``.
+    ``diagnosis``
+        An explanation found after the fact (e.g. which process holds a
+        port), or ``None``; it may be set later and then shows in ``str()``.
+
+    Example::
+
+        >>> err = WinsockError(10022, "setsockopt", argument="SO_REUSEADDR")
+        >>> str(err)
+        'setsockopt(SO_REUSEADDR) failed: WSAEINVAL (10022) Invalid argument.'
+        >>> err.code
+        <WSAError.WSAEINVAL: 10022>
+    """
+
+    # typeshed declares OSError.winerror as int on Windows only; narrowing the
+    # type there would be an incompatible override.
+    if sys.platform == "win32":
+        winerror: int
+    else:
+        winerror: int | None
+    code: WSAError | None
+    function: str
+    argument: str | None
+    address: object | None
+    posix_errno: int | None
+    hint: str | None
+    diagnosis: str | None
+
+    def __init__(
+        self,
+        winerror: int | None,
+        function: str,
+        *,
+        argument: str | None = None,
+        address: object | None = None,
+        hint: str | None = None,
+        posix_errno: int | None = None,
+    ) -> None:
+        """Build the error; ``winerror`` may be ``None`` only with ``posix_errno``."""
+        strerror = _meaning_of(winerror, posix_errno)
+        # Because __init__ is overridden, OSError.__new__ ignores the
+        # arguments and this call is what sets errno, strerror and args.
+        super().__init__(_errno_value(winerror, posix_errno), strerror)
+        if sys.platform == "win32":
+            # On Windows winerror is an OSError slot whose default is None,
+            # so leaving it untouched for None matches CPython.
+            if winerror is not None:
+                self.winerror = winerror
+        else:
+            self.winerror = winerror
+        self.code = _code_of(winerror)
+        self.function = function
+        self.argument = argument
+        self.address = address
+        self.posix_errno = posix_errno
+        self.hint = hint
+        self.diagnosis = None
+
+    def __str__(self) -> str:
+        """Render ``function(argument) failed: NAME (code) Meaning.`` plus extras."""
+        winerror: int | None = self.winerror
+        call = f"{self.function}({self.argument or ''}) failed: "
+        if self.code is not None:
+            text = f"{call}{self.code.name} ({int(self.code)}) {self.strerror}"
+        elif winerror is not None:
+            text = f"{call}error {winerror} {self.strerror}"
+        else:
+            text = f"{call}{self.strerror}"
+        if self.hint:
+            text += f" {self.hint}"
+        if self.diagnosis:
+            text += f" {self.diagnosis}"
+        if self.posix_errno is not None:
+            name = _errno.errorcode.get(self.posix_errno)
+            text += f" [errno {self.posix_errno}{' ' + name if name else ''}]"
+        return text
+
+    def __repr__(self) -> str:
+        """Show the constructor call that rebuilds the error."""
+        winerror: int | None = self.winerror
+        parts = [repr(winerror), repr(self.function)]
+        for key in ("argument", "address", "hint", "posix_errno"):
+            value = getattr(self, key)
+            if value is not None:
+                parts.append(f"{key}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle through the constructor so the subclass and fields survive."""
+        winerror: int | None = self.winerror
+        return (
+            _rebuild,
+            (
+                type(self),
+                winerror,
+                self.function,
+                self.argument,
+                self.address,
+                self.hint,
+                self.posix_errno,
+            ),
+            # Carries diagnosis and anything a caller attached.
+            dict(self.__dict__),
+        )
+
+
+def _rebuild(
+    cls: type[WinsockError],
+    winerror: int | None,
+    function: str,
+    argument: str | None,
+    address: object | None,
+    hint: str | None,
+    posix_errno: int | None,
+) -> WinsockError:
+    return cls(
+        winerror,
+        function,
+        argument=argument,
+        address=address,
+        hint=hint,
+        posix_errno=posix_errno,
+    )
+
+
+class WinsockPermissionError(WinsockError, PermissionError):
+    """``WSAEACCES`` (10013): access forbidden, e.g. a port bound exclusively.
+
+    Example::
+
+        >>> isinstance(make_error(10013, "bind"), PermissionError)
+        True
+    """
+
+
+class WinsockConnectionResetError(WinsockError, ConnectionResetError):
+    """``WSAECONNRESET`` (10054): the peer reset the connection."""
+
+
+class WinsockConnectionRefusedError(WinsockError, ConnectionRefusedError):
+    """``WSAECONNREFUSED`` (10061): nothing listens at the target address."""
+
+
+class WinsockConnectionAbortedError(WinsockError, ConnectionAbortedError):
+    """``WSAECONNABORTED`` (10053): the local stack aborted the connection."""
+
+
+class WinsockTimeoutError(WinsockError, TimeoutError):
+    """``WSAETIMEDOUT`` (10060): the peer did not respond in time."""
+
+
+class WinsockBlockingIOError(WinsockError, BlockingIOError):
+    """``WSAEWOULDBLOCK``, ``WSAEINPROGRESS`` or ``WSAEALREADY`` (10035-10037).
+
+    A non-blocking operation could not complete immediately.
+    """
+
+
+class WinsockBrokenPipeError(WinsockError, BrokenPipeError):
+    """``WSAESHUTDOWN`` (10058): sending after the socket was shut down."""
+
+
+class WinsockInterruptedError(WinsockError, InterruptedError):
+    """``WSAEINTR`` (10004): a blocking call was interrupted."""
+
+
+class AddressInUseError(WinsockError):
+    """``WSAEADDRINUSE`` (10048): another socket already uses the address.
+
+    Example::
+
+        try:
+            sock.bind(address)
+        except AddressInUseError as exc:
+            print(exc.address, "is taken")
+    """
+
+
+class AddressNotAvailableError(WinsockError):
+    """``WSAEADDRNOTAVAIL`` (10049): the address is not valid on this host."""
+
+
+class NotInitialisedError(WinsockError):
+    """``WSANOTINITIALISED`` (10093): ``WSAStartup`` has not been called."""
+
+
+class NotASocketError(WinsockError):
+    """``WSAENOTSOCK`` (10038): the handle is not (or no longer) a socket."""
+
+
+_ERROR_CLASSES: Final[Mapping[int, type[WinsockError]]] = {
+    WSAError.WSAEACCES: WinsockPermissionError,
+    WSAError.WSAECONNRESET: WinsockConnectionResetError,
+    WSAError.WSAECONNREFUSED: WinsockConnectionRefusedError,
+    WSAError.WSAECONNABORTED: WinsockConnectionAbortedError,
+    WSAError.WSAETIMEDOUT: WinsockTimeoutError,
+    WSAError.WSAEWOULDBLOCK: WinsockBlockingIOError,
+    WSAError.WSAEINPROGRESS: WinsockBlockingIOError,
+    WSAError.WSAEALREADY: WinsockBlockingIOError,
+    WSAError.WSAESHUTDOWN: WinsockBrokenPipeError,
+    WSAError.WSAEINTR: WinsockInterruptedError,
+    WSAError.WSAEADDRINUSE: AddressInUseError,
+    WSAError.WSAEADDRNOTAVAIL: AddressNotAvailableError,
+    WSAError.WSANOTINITIALISED: NotInitialisedError,
+    WSAError.WSAENOTSOCK: NotASocketError,
+}
+
+
+def error_class_for(winerror: int | None) -> type[WinsockError]:
+    """Return the :class:`WinsockError` subclass raised for a WSA code.
+
+    Codes without a specific subclass (and ``None``) give
+    :class:`WinsockError` itself.
+
+    Example::
+
+        >>> error_class_for(10061)
+        <class 'winsockx.errors.WinsockConnectionRefusedError'>
+        >>> error_class_for(6)
+        <class 'winsockx.errors.WinsockError'>
+    """
+    if winerror is None:
+        return WinsockError
+    return _ERROR_CLASSES.get(winerror, WinsockError)
+
+
+def make_error(
+    winerror: int | None,
+    function: str,
+    *,
+    argument: str | None = None,
+    address: object | None = None,
+    hint: str | None = None,
+    posix_errno: int | None = None,
+) -> WinsockError:
+    """Build the error for a failed call, choosing the subclass by code.
+
+    ``winerror`` may be ``None`` only on the POSIX backend, for an errno with
+    no Winsock equivalent (then ``posix_errno`` is required).
+
+    Example::
+
+        >>> err = make_error(10013, "bind", argument="0.0.0.0:5150")
+        >>> type(err).__name__
+        'WinsockPermissionError'
+        >>> str(err)
+        'bind(0.0.0.0:5150) failed: WSAEACCES (10013) Permission denied.'
+    """
+    return error_class_for(winerror)(
+        winerror,
+        function,
+        argument=argument,
+        address=address,
+        hint=hint,
+        posix_errno=posix_errno,
+    )
+
+
+class UsageError(Exception):
+    """winsockx refused a call before it reached Winsock.
+
+    Not an :class:`OSError`: the operating system was never asked, so
+    ``except OSError`` handlers written for network failures do not swallow
+    programming mistakes.
+
+    Example::
+
+        try:
+            sock.set_option(option, value)
+        except UsageError as exc:
+            print("rejected:", exc)
+    """
+
+
+class OptionOrderError(UsageError):
+    """An option that only takes effect before ``bind`` was set after it.
+
+    ``SO_EXCLUSIVEADDRUSE`` and ``SO_REUSEADDR``, for instance, are read at
+    bind time; setting them later would silently do nothing.
+
+    Example::
+
+        sock.bind(address)
+        sock.set_option(SO_EXCLUSIVEADDRUSE, True)  # raises OptionOrderError
+    """
+
+
+class SocketClosedError(UsageError):
+    """An operation was attempted on a closed or detached winsockx socket.
+
+    Raised instead of passing a stale handle to Winsock, where it could name
+    an unrelated socket that reused the handle value.
+
+    Example::
+
+        sock.close()
+        sock.send(b"data")  # raises SocketClosedError
+    """

@@ -1,0 +1,501 @@
+"""The exclusive-friendly socket: options before bind, a bounded graceful close."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from types import TracebackType
+from typing import TYPE_CHECKING, Optional, Tuple, Type, Union
+
+from . import raw
+from .address import Address, AddressLike, parse_address
+from .constants import (
+    AddressFamily,
+    OptionKind,
+    Protocol,
+    ShutdownHow,
+    SocketOption,
+    SocketType,
+)
+from .errors import (
+    OptionOrderError,
+    SocketClosedError,
+    WinsockBlockingIOError,
+    WinsockError,
+    WSAError,
+    make_error,
+)
+from .results import CloseReason, CloseReport
+from .session import ensure_started
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer, Self
+
+__all__ = ["DEFAULT_DRAIN_LIMIT", "DEFAULT_DRAIN_TIMEOUT", "OptionValue", "Socket"]
+
+DEFAULT_DRAIN_TIMEOUT = 5.0
+"""Seconds :meth:`Socket.close` waits for the peer's end of stream by default."""
+DEFAULT_DRAIN_LIMIT = 4 * 1024 * 1024
+"""Bytes :meth:`Socket.close` reads and discards while draining, by default (4 MiB)."""
+
+OptionValue = Union[bool, int, Tuple[int, int]]
+"""An option value: ``bool`` for flags, ``int`` for sizes, ``(onoff, seconds)`` for LINGER."""
+
+_DRAIN_CHUNK = 65536
+_RESET_CODES = frozenset(
+    {WSAError.WSAECONNRESET, WSAError.WSAECONNABORTED, WSAError.WSAENETRESET, WSAError.WSAENOTCONN}
+)
+
+
+def _family(value: object) -> AddressFamily:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"family must be an AddressFamily or int, not {type(value).__name__}")
+    if value not in (AddressFamily.AF_INET, AddressFamily.AF_INET6):
+        raise ValueError(f"family must be AF_INET (2) or AF_INET6 (23), got {value}")
+    return AddressFamily(value)
+
+
+def _socket_type(value: object) -> SocketType:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"type must be a SocketType or int, not {type(value).__name__}")
+    try:
+        return SocketType(value)
+    except ValueError:
+        raise ValueError(
+            f"type must be SOCK_STREAM (1), SOCK_DGRAM (2) or SOCK_RAW (3), got {value}"
+        ) from None
+
+
+def _protocol(value: object) -> Union[Protocol, int]:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"proto must be a Protocol or int, not {type(value).__name__}")
+    if not 0 <= value <= 255:
+        raise ValueError(f"proto must be an IP protocol number 0-255, got {value}")
+    try:
+        return Protocol(value)
+    except ValueError:
+        return value
+
+
+class Socket:
+    """One Winsock socket that cannot be configured in the wrong order.
+
+    Options that only take effect before ``bind`` (SO_EXCLUSIVEADDRUSE,
+    SO_REUSEADDR, IPV6_V6ONLY) are refused with :class:`OptionOrderError` once
+    the socket is bound, instead of being silently ignored as Winsock does.
+    :meth:`close` shuts down the sending side, drains what the peer still sends
+    until its end of stream, then closes, within a time and a byte bound.
+
+    >>> import winsockx
+    >>> with winsockx.Socket(winsockx.AF_INET, winsockx.SOCK_STREAM,
+    ...                      winsockx.IPPROTO_TCP, exclusive=True) as s:
+    ...     s.bind(("127.0.0.1", 0))
+    ...     s.listen()
+    ...     s.get_option(winsockx.SocketOption.EXCLUSIVEADDRUSE)
+    True
+
+    Raises:
+        TypeError, ValueError: an argument of the wrong type or out of range.
+        WinsockError: ``socket()`` or ``setsockopt()`` failed (the handle is closed).
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_bound",
+        "_connected",
+        "_family",
+        "_handle",
+        "_proto",
+        "_report",
+        "_timeout",
+        "_type",
+    )
+
+    def __init__(
+        self,
+        family: int = AddressFamily.AF_INET,
+        type: int = SocketType.SOCK_STREAM,
+        proto: int = 0,
+        *,
+        exclusive: bool = False,
+    ) -> None:
+        self._handle = -1
+        self._report: Optional[CloseReport] = None
+        self._family = _family(family)
+        self._type = _socket_type(type)
+        self._proto = _protocol(proto)
+        self._bound = False
+        self._connected = False
+        self._timeout: Optional[float] = None
+        ensure_started()
+        self._handle = raw.socket(self._family, self._type, self._proto)
+        if exclusive:
+            try:
+                self.set_option(SocketOption.EXCLUSIVEADDRUSE, True)
+            except BaseException:
+                self._abort()
+                raise
+
+    @classmethod
+    def _adopt(
+        cls, handle: int, family: AddressFamily, type: SocketType, proto: Union[Protocol, int]
+    ) -> Socket:
+        """Wrap a connected handle returned by ``accept``."""
+        sock = cls.__new__(cls)
+        sock._handle = handle
+        sock._report = None
+        sock._family = family
+        sock._type = type
+        sock._proto = proto
+        sock._bound = True
+        sock._connected = True
+        sock._timeout = None
+        return sock
+
+    # -- state -----------------------------------------------------------------
+
+    def _live(self) -> int:
+        """The handle, or SocketClosedError once closed or detached."""
+        if self._report is not None:
+            what = "detached" if self._report.reason is CloseReason.DETACHED else "closed"
+            raise SocketClosedError(f"this winsockx.Socket is {what}; create a new one")
+        return self._handle
+
+    @property
+    def family(self) -> AddressFamily:
+        """The address family."""
+        return self._family
+
+    @property
+    def type(self) -> SocketType:
+        """The socket type."""
+        return self._type
+
+    @property
+    def proto(self) -> Union[Protocol, int]:
+        """The protocol as passed to the constructor (0 lets the stack choose)."""
+        return self._proto
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close` or :meth:`detach`."""
+        return self._report is not None
+
+    @property
+    def bound(self) -> bool:
+        """True once bound (by :meth:`bind`, :meth:`connect`, or as an accepted socket)."""
+        return self._bound
+
+    def fileno(self) -> int:
+        """The Winsock handle (a file descriptor on the POSIX backend)."""
+        return self._live()
+
+    def settimeout(self, timeout: Optional[float]) -> None:
+        """Bound ``accept``, ``recv``, ``recv_into``, ``send`` and ``sendall`` to *timeout* seconds.
+
+        ``None`` (the default) blocks for ever. A call that runs out of time raises
+        :class:`~winsockx.errors.WinsockTimeoutError` (WSAETIMEDOUT, a ``TimeoutError``).
+        """
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+                raise TypeError(f"timeout must be a number or None, not {type(timeout).__name__}")
+            if not (timeout >= 0 and math.isfinite(timeout)):
+                raise ValueError(f"timeout must be a finite number >= 0 or None, got {timeout}")
+            timeout = float(timeout)
+        self._timeout = timeout
+
+    def gettimeout(self) -> Optional[float]:
+        """The timeout set with :meth:`settimeout`, or None."""
+        return self._timeout
+
+    def _wait(self, handle: int, function: str, write: bool = False) -> None:
+        timeout = self._timeout
+        if timeout is None:
+            return
+        ready = raw.select([], [handle], [], timeout) if write else raw.select([handle], [], [], timeout)
+        if not (ready[1] if write else ready[0]):
+            raise make_error(
+                WSAError.WSAETIMEDOUT,
+                function,
+                hint=f"Nothing happened within the socket's timeout of {timeout:g} s.",
+            )
+
+    # -- options ---------------------------------------------------------------
+
+    def set_option(self, option: SocketOption, value: OptionValue) -> None:
+        """Set a socket option.
+
+        >>> import winsockx
+        >>> with winsockx.Socket() as s:
+        ...     s.set_option(winsockx.SocketOption.REUSEADDR, True)
+
+        Raises:
+            OptionOrderError: *option* only works before bind and the socket is bound.
+            TypeError, ValueError: a value of the wrong kind for *option*.
+            WinsockError: e.g. WSAEINVAL (10022) when SO_EXCLUSIVEADDRUSE and
+                SO_REUSEADDR would both be set.
+        """
+        handle = self._live()
+        if not isinstance(option, SocketOption):
+            raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
+        if option.before_bind and self._bound:
+            # Winsock accepts this call after bind, reports success, and ignores it.
+            raise OptionOrderError(
+                f"{option.c_name} must be set before bind(); this socket is already bound"
+                f" to {self._safe_name()}, where Winsock would accept the call and ignore it."
+                " Set the option on a new socket before binding it."
+            )
+        raw.setsockopt(handle, option.level, option.optname, self._encode(option, value))
+
+    def _safe_name(self) -> str:
+        try:
+            return str(raw.getsockname(self._handle))
+        except WinsockError:
+            return "an address"
+
+    @staticmethod
+    def _encode(option: SocketOption, value: object) -> bytes:
+        if option.kind is OptionKind.LINGER:
+            if (
+                not isinstance(value, tuple)
+                or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            ):
+                raise TypeError(f"{option.c_name} value must be an (onoff, seconds) tuple of ints")
+            onoff, seconds = value
+            if not (0 <= onoff <= 0xFFFF and 0 <= seconds <= 0xFFFF):
+                raise ValueError(f"{option.c_name} onoff and seconds must be 0-65535, got {value}")
+            return raw.backend.pack_linger(onoff, seconds)
+        if not isinstance(value, int):
+            raise TypeError(f"{option.c_name} value must be a bool or int, not {type(value).__name__}")
+        if option.kind is OptionKind.BOOL:
+            return int(bool(value)).to_bytes(4, "little", signed=True)
+        if not -(2**31) <= value < 2**31:
+            raise ValueError(f"{option.c_name} value must fit a C int, got {value}")
+        return int(value).to_bytes(4, "little", signed=True)
+
+    def get_option(self, option: SocketOption) -> OptionValue:
+        """Read a socket option: ``bool`` for flags, ``int`` for sizes, a pair for LINGER."""
+        handle = self._live()
+        if not isinstance(option, SocketOption):
+            raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
+        if option.kind is OptionKind.LINGER:
+            size = len(raw.backend.pack_linger(0, 0))
+            return raw.backend.unpack_linger(raw.getsockopt(handle, option.level, option.optname, size))
+        value = raw.getsockopt(handle, option.level, option.optname)
+        return bool(value) if option.kind is OptionKind.BOOL else value
+
+    # -- calls -----------------------------------------------------------------
+
+    def bind(self, address: AddressLike) -> None:
+        """Bind to ``(host, port)``; port 0 lets the stack choose (see :meth:`getsockname`).
+
+        Raises:
+            TypeError, ValueError: a malformed address or one of the other family.
+            WinsockError: e.g. WSAEACCES (10013, a ``PermissionError``) when another
+                socket holds the port exclusively, WSAEADDRINUSE (10048).
+        """
+        handle = self._live()
+        addr = parse_address(self._family, address)
+        raw.bind(handle, addr)
+        self._bound = True
+
+    def listen(self, backlog: int = 128) -> None:
+        """Start accepting connections, with up to *backlog* waiting."""
+        handle = self._live()
+        if isinstance(backlog, bool) or not isinstance(backlog, int) or backlog < 0:
+            raise ValueError(f"backlog must be an int >= 0, got {backlog!r}")
+        raw.listen(handle, backlog)
+        self._bound = True
+
+    def accept(self) -> Tuple[Socket, Address]:
+        """Wait for a connection; return a connected :class:`Socket` and the peer's address."""
+        handle = self._live()
+        self._wait(handle, "accept")
+        conn, peer = raw.accept(handle)
+        return Socket._adopt(conn, self._family, self._type, self._proto), peer
+
+    def connect(self, address: AddressLike) -> None:
+        """Connect to ``(host, port)`` (binds implicitly if not yet bound)."""
+        handle = self._live()
+        addr = parse_address(self._family, address)
+        raw.connect(handle, addr)
+        self._bound = True
+        self._connected = True
+
+    def send(self, data: Buffer) -> int:
+        """Send what the stack accepts now; return how many bytes that was."""
+        handle = self._live()
+        self._wait(handle, "send", write=True)
+        return raw.send(handle, data)
+
+    def sendall(self, data: Buffer) -> None:
+        """Send all of *data*, looping over partial sends."""
+        handle = self._live()
+        view = memoryview(data).cast("B")
+        while view:
+            self._wait(handle, "send", write=True)
+            view = view[raw.send(handle, view) :]
+
+    def recv(self, bufsize: int) -> bytes:
+        """Receive up to *bufsize* bytes; ``b""`` means the peer closed its side."""
+        handle = self._live()
+        self._wait(handle, "recv")
+        return raw.recv(handle, bufsize)
+
+    def recv_into(self, buffer: Buffer, nbytes: int = 0) -> int:
+        """Receive into *buffer* without copying; *nbytes* 0 means the whole buffer."""
+        handle = self._live()
+        self._wait(handle, "recv")
+        return raw.recv_into(handle, buffer, nbytes)
+
+    def shutdown(self, how: ShutdownHow) -> None:
+        """Shut down one or both directions (see :class:`~winsockx.ShutdownHow`)."""
+        handle = self._live()
+        raw.shutdown(handle, ShutdownHow(how))
+
+    def getsockname(self) -> Address:
+        """The local address."""
+        return raw.getsockname(self._live())
+
+    def getpeername(self) -> Address:
+        """The connected peer's address."""
+        return raw.getpeername(self._live())
+
+    # -- the end ---------------------------------------------------------------
+
+    def close(
+        self,
+        drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
+        drain_limit: int = DEFAULT_DRAIN_LIMIT,
+    ) -> CloseReport:
+        """Close gracefully, within bounds, and report how it went.
+
+        For a connected stream: ``shutdown(SD_SEND)``, then ``recv`` until the peer's
+        end of stream (0 bytes), then ``closesocket``, as the Winsock documentation
+        asks. Draining stops after *drain_timeout* seconds or *drain_limit* bytes so
+        a peer that never closes, or floods, cannot hold the socket; the socket is
+        closed regardless and the report says why (:class:`~winsockx.CloseReason`).
+        Other sockets are just closed. A second call returns the first report.
+
+        >>> import winsockx
+        >>> s = winsockx.Socket()
+        >>> s.close().reason
+        <CloseReason.NOT_CONNECTED: 'not_connected'>
+
+        Raises:
+            TypeError, ValueError: a bound that is not a finite number >= 0.
+            WinsockError: ``closesocket`` itself failed (the socket counts as closed).
+        """
+        if self._report is not None:
+            return self._report
+        if isinstance(drain_timeout, bool) or not isinstance(drain_timeout, (int, float)):
+            raise TypeError(f"drain_timeout must be a number, not {type(drain_timeout).__name__}")
+        if not (drain_timeout >= 0 and math.isfinite(drain_timeout)):
+            raise ValueError(f"drain_timeout must be a finite number >= 0, got {drain_timeout}")
+        if isinstance(drain_limit, bool) or not isinstance(drain_limit, int):
+            raise TypeError(f"drain_limit must be an int, not {type(drain_limit).__name__}")
+        if drain_limit < 0:
+            raise ValueError(f"drain_limit must be >= 0, got {drain_limit}")
+        started = time.monotonic()
+        handle = self._handle
+        reason, drained = CloseReason.NOT_CONNECTED, 0
+        try:
+            if self._connected and self._type == SocketType.SOCK_STREAM:
+                reason, drained = _drain(handle, started + drain_timeout, drain_limit)
+        finally:
+            self._handle = -1
+            try:
+                raw.closesocket(handle)
+            except WinsockError:
+                reason = CloseReason.ERROR
+                raise
+            finally:
+                self._report = CloseReport(
+                    graceful=reason is CloseReason.PEER_CLOSED,
+                    drained_bytes=drained,
+                    seconds=time.monotonic() - started,
+                    reason=reason,
+                )
+        return self._report
+
+    def detach(self) -> int:
+        """Hand the handle over and stop managing it: nothing is closed.
+
+        The handle can be wrapped by the stdlib, e.g. ``socket.socket(fileno=h)``.
+        """
+        handle = self._live()
+        self._handle = -1
+        self._report = CloseReport(False, 0, 0.0, CloseReason.DETACHED)
+        return handle
+
+    def _abort(self) -> None:
+        """Close the handle without draining (construction failed or the object was lost)."""
+        handle, self._handle = self._handle, -1
+        self._report = CloseReport(False, 0, 0.0, CloseReason.ERROR)
+        if handle != -1:
+            try:
+                raw.closesocket(handle)
+            except WinsockError:
+                pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_report", True) is None and getattr(self, "_handle", -1) != -1:
+            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+            self._abort()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._report is not None else f"handle={self._handle}"
+        return (
+            f"<winsockx.Socket {state} family={self._family.name} type={self._type.name}"
+            f" proto={int(self._proto)}>"
+        )
+
+
+def _drain(handle: int, deadline: float, limit: int) -> Tuple[CloseReason, int]:
+    """``shutdown(SD_SEND)`` then read until end of stream, *deadline* or *limit*."""
+    try:
+        raw.shutdown(handle, ShutdownHow.SD_SEND)
+    except WinsockError as exc:
+        # WSAENOTCONN here can mean both sides already finished (Linux says so after
+        # the peer closed too): the reads below tell end of stream from a reset.
+        if exc.code is not WSAError.WSAENOTCONN:
+            return (CloseReason.RESET if exc.code in _RESET_CODES else CloseReason.ERROR), 0
+    buffer = bytearray(_DRAIN_CHUNK)
+    drained = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return CloseReason.TIMEOUT, drained
+        try:
+            readable = raw.select([handle], [], [], remaining)[0]
+        except WinsockError:
+            return CloseReason.ERROR, drained
+        if not readable:
+            return CloseReason.TIMEOUT, drained
+        # One byte past the limit tells "exactly the limit, then end of stream"
+        # apart from "more than the limit".
+        want = min(_DRAIN_CHUNK, limit - drained + 1)
+        try:
+            got = raw.recv_into(handle, buffer, want)
+        except WinsockBlockingIOError:
+            continue
+        except WinsockError as exc:
+            return (CloseReason.RESET if exc.code in _RESET_CODES else CloseReason.ERROR), drained
+        if got == 0:
+            return CloseReason.PEER_CLOSED, drained
+        drained += got
+        if drained > limit:
+            return CloseReason.LIMIT, drained
