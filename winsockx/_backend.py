@@ -95,6 +95,7 @@ def load_backend() -> Backend:
         from ._ws2_32_backend import Ws2Backend
 
         return Ws2Backend()
-    from ._posix_backend import PosixBackend
+    else:
+        from ._posix_backend import PosixBackend
 
-    return PosixBackend()
+        return PosixBackend()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import ctypes.util
-from typing import TYPE_CHECKING, Optional, Protocol, cast
+import sys
 
-from ._libc_ffi import ffi
+# POSIX only: this assert also tells type checkers to skip the module on Windows.
+assert sys.platform != "win32"
+
+import ctypes.util  # noqa: E402
+from typing import TYPE_CHECKING, Optional, Protocol, cast  # noqa: E402
+
+from ._libc_ffi import ffi  # noqa: E402
 
 if TYPE_CHECKING:
     from cffi import FFI

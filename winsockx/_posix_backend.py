@@ -17,20 +17,26 @@ in for Windows' bind rules, which only the ws2_32 backend can show.
 
 from __future__ import annotations
 
-import os
-import platform as _platform
-import socket as _stdsocket
-import struct
-import termios
-import threading
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+import sys
 
-from . import _errno_map
-from ._backend import OsFailure, SelectResult
-from ._libc import ffi, libc
-from .address import SOCKADDR_STORAGE_SIZE
-from .errors import WSAError
-from .results import WSAData
+# POSIX only: this assert also tells type checkers to skip the module on Windows.
+assert sys.platform != "win32"
+
+import os  # noqa: E402
+import platform as _platform  # noqa: E402
+import socket as _stdsocket  # noqa: E402
+import struct  # noqa: E402
+import termios  # noqa: E402
+import threading  # noqa: E402
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple  # noqa: E402
+
+from . import _errno_map  # noqa: E402
+from ._backend import OsFailure, SelectResult  # noqa: E402
+from ._libc import libc  # noqa: E402
+from ._libc_ffi import ffi  # noqa: E402
+from .address import SOCKADDR_STORAGE_SIZE  # noqa: E402
+from .errors import WSAError  # noqa: E402
+from .results import WSAData  # noqa: E402
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -203,7 +209,7 @@ class PosixBackend:
         length = ffi.new("socklen_t *", size)
         if libc.getsockopt(handle, native[0], native[1], buf, length) < 0:
             raise _fail()
-        data = ffi.buffer(buf, length[0])[:]
+        data = bytes(ffi.buffer(buf, length[0]))
         if (level, optname) == (_WS_SOL_SOCKET, _WS_SO_ERROR) and len(data) >= 4:
             err = _INT.unpack_from(data)[0]
             code = _errno_map.wsa_code_for_errno(err) if err else 0
@@ -228,7 +234,7 @@ class PosixBackend:
         if fd < 0:
             raise _fail()
         os.set_inheritable(fd, False)
-        return fd, self._winsock_sockaddr(ffi.buffer(buf, length[0])[:])
+        return fd, self._winsock_sockaddr(bytes(ffi.buffer(buf, length[0])))
 
     def connect(self, handle: int, sockaddr: bytes) -> None:
         self._check_started()
@@ -249,7 +255,7 @@ class PosixBackend:
         got = libc.recv(handle, buf, size, flags)
         if got < 0:
             raise _fail()
-        return ffi.buffer(buf, got)[:]
+        return bytes(ffi.buffer(buf, got))
 
     def recv_into(self, handle: int, buffer: Buffer, nbytes: int, flags: int) -> int:
         self._check_started()
@@ -286,7 +292,7 @@ class PosixBackend:
         call = libc.getpeername if peer else libc.getsockname
         if call(handle, buf, length) < 0:
             raise _fail()
-        return self._winsock_sockaddr(ffi.buffer(buf, length[0])[:])
+        return self._winsock_sockaddr(bytes(ffi.buffer(buf, length[0])))
 
     def set_nonblocking(self, handle: int, enabled: bool) -> None:
         self._check_started()
@@ -338,7 +344,7 @@ class PosixBackend:
             raise _fail()
         if rc == 0:
             raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
-        return ffi.buffer(buf, 4 if family == 2 else 16)[:]
+        return bytes(ffi.buffer(buf, 4 if family == 2 else 16))
 
     def inet_ntop(self, family: int, packed: bytes) -> str:
         native = _FAMILIES.get(family)

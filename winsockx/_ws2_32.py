@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Protocol, cast
 
-from ._ws2_32_ffi import ffi
-
+# Windows only: this assert also tells type checkers to skip the module elsewhere.
 assert sys.platform == "win32"
+
+from typing import TYPE_CHECKING, Protocol, cast  # noqa: E402
+
+from ._ws2_32_ffi import ffi  # noqa: E402
+
 
 if TYPE_CHECKING:
     from cffi import FFI

@@ -6,19 +6,29 @@ before anything else can run on this thread.
 
 from __future__ import annotations
 
-import struct
 import sys
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
-from ._backend import OsFailure, SelectResult
-from ._ws2_32 import FIONBIO, INVALID_SOCKET, SOCKET_ERROR, WSADATA_TYPE, ffi, ntdll, ws2_32
-from .address import SOCKADDR_STORAGE_SIZE
-from .results import WSAData
+# Windows only: this assert also tells type checkers to skip the module elsewhere.
+assert sys.platform == "win32"
+
+import struct  # noqa: E402
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple  # noqa: E402
+
+from ._backend import OsFailure, SelectResult  # noqa: E402
+from ._ws2_32 import (  # noqa: E402
+    FIONBIO,
+    INVALID_SOCKET,
+    SOCKET_ERROR,
+    WSADATA_TYPE,
+    ntdll,
+    ws2_32,
+)
+from ._ws2_32_ffi import ffi  # noqa: E402
+from .address import SOCKADDR_STORAGE_SIZE  # noqa: E402
+from .results import WSAData  # noqa: E402
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
-
-assert sys.platform == "win32"
 
 _INT_MAX = 0x7FFFFFFF
 # A Winsock fd_set holds at most FD_SETSIZE (64) sockets.
@@ -41,7 +51,7 @@ class Ws2Backend:
     name = "ws2_32"
 
     def startup(self, major: int, minor: int) -> WSAData:
-        data = ffi.new(WSADATA_TYPE)
+        data: Any = ffi.new(WSADATA_TYPE)  # a WSADATA struct; cffi types fields dynamically
         # WSAStartup returns its error code; it does not set WSAGetLastError.
         rc = ws2_32.WSAStartup(major | (minor << 8), data)
         if rc != 0:
@@ -79,7 +89,7 @@ class Ws2Backend:
         length = ffi.new("int *", size)
         if ws2_32.getsockopt(handle, level, optname, buf, length) == SOCKET_ERROR:
             raise _fail()
-        return ffi.buffer(buf, length[0])[:]
+        return bytes(ffi.buffer(buf, length[0]))
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
         if ws2_32.bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
@@ -95,7 +105,7 @@ class Ws2Backend:
         conn = ws2_32.accept(handle, buf, length)
         if conn == INVALID_SOCKET:
             raise _fail()
-        return conn, ffi.buffer(buf, length[0])[:]
+        return conn, bytes(ffi.buffer(buf, length[0]))
 
     def connect(self, handle: int, sockaddr: bytes) -> None:
         if ws2_32.connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
@@ -113,7 +123,7 @@ class Ws2Backend:
         got = ws2_32.recv(handle, buf, min(size, _INT_MAX), flags)
         if got == SOCKET_ERROR:
             raise _fail()
-        return ffi.buffer(buf, got)[:]
+        return bytes(ffi.buffer(buf, got))
 
     def recv_into(self, handle: int, buffer: Buffer, nbytes: int, flags: int) -> int:
         view = ffi.from_buffer(buffer, require_writable=True)
@@ -132,7 +142,7 @@ class Ws2Backend:
         call = ws2_32.getpeername if peer else ws2_32.getsockname
         if call(handle, buf, length) == SOCKET_ERROR:
             raise _fail()
-        return ffi.buffer(buf, length[0])[:]
+        return bytes(ffi.buffer(buf, length[0]))
 
     def getsockname(self, handle: int) -> bytes:
         return self._name(handle, peer=False)
@@ -152,11 +162,11 @@ class Ws2Backend:
         error: Sequence[int],
         timeout: Optional[float],
     ) -> SelectResult:
-        sets = []
+        sets: List[Any] = []  # fd_set structs
         for handles in (read, write, error):
             if len(handles) > _FD_SETSIZE:
                 raise ValueError(f"select() takes at most {_FD_SETSIZE} sockets per set")
-            fds = ffi.new("fd_set *")
+            fds: Any = ffi.new("fd_set *")
             fds.fd_count = len(handles)
             for i, handle in enumerate(handles):
                 fds.fd_array[i] = handle
@@ -181,7 +191,7 @@ class Ws2Backend:
             raise _fail()
         if rc == 0:
             raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
-        return ffi.buffer(buf, 4 if family == 2 else 16)[:]
+        return bytes(ffi.buffer(buf, 4 if family == 2 else 16))
 
     def inet_ntop(self, family: int, packed: bytes) -> str:
         out = ffi.new("char[]", 64)

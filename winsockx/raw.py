@@ -18,7 +18,7 @@ made before :func:`WSAStartup` fail with WSANOTINITIALISED (10093).
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union, overload
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union, overload
 
 from ._backend import Backend, OsFailure, load_backend
 from .address import Address, AddressLike, pack_sockaddr, parse_address, unpack_sockaddr
@@ -69,7 +69,7 @@ _OPTIONS = {(o.level, o.optname): o for o in SocketOption}
 _REUSE_PAIR = (SocketOption.EXCLUSIVEADDRUSE, SocketOption.REUSEADDR)
 
 # Extra sentences for codes whose usual cause is worth saying where they happen.
-_HINTS = {
+_HINTS: Dict[Tuple[str, int], str] = {
     ("setsockopt", WSAError.WSAEINVAL): (
         "SO_EXCLUSIVEADDRUSE and SO_REUSEADDR cannot both be set on one socket;"
         " clear one before setting the other."
@@ -88,7 +88,10 @@ _HINTS = {
 
 
 def _hint(function: str, failure: OsFailure) -> Optional[str]:
-    return _HINTS.get((function, failure.winerror)) or _HINTS.get(("*", failure.winerror))  # type: ignore[call-overload]
+    code = failure.winerror
+    if code is None:
+        return None
+    return _HINTS.get((function, code)) or _HINTS.get(("*", code))
 
 
 def _enum_name(enum_type: type, value: int) -> str:
