@@ -65,6 +65,7 @@ SOMAXCONN = 0x7FFFFFFF
 """``listen`` backlog meaning "a reasonable maximum"."""
 
 _INT = struct.Struct("=i")
+_MAX_WAIT = (2**31 - 1) / 1000
 _OPTIONS = {(o.level, o.optname): o for o in SocketOption}
 _REUSE_PAIR = (SocketOption.EXCLUSIVEADDRUSE, SocketOption.REUSEADDR)
 
@@ -336,8 +337,13 @@ def select(
 
     On the POSIX backend this is implemented with ``poll()``. ``None`` waits for ever.
     """
-    if timeout is not None and not timeout >= 0:
-        raise ValueError(f"timeout must be >= 0 or None, got {timeout}")
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number or None, not {type(timeout).__name__}")
+        if not timeout >= 0:
+            raise ValueError(f"timeout must be >= 0 or None, got {timeout}")
+        # Longer waits do not fit poll()'s int milliseconds; about 24 days is plenty.
+        timeout = min(float(timeout), _MAX_WAIT)
     try:
         return backend.select(read, write, error, timeout)
     except OsFailure as f:
