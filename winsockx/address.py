@@ -76,6 +76,13 @@ def _parse_host(family: AddressFamily, host: str) -> tuple[bytes, str]:
     if host == "":
         packed = bytes(4 if family == AddressFamily.AF_INET else 16)
         return packed, format_host(family, packed)
+    if "%" in host:
+        # ipaddress accepts "fe80::1%3" but the scope would be lost on the way to the
+        # sockaddr; Winsock wants it as the numeric scope_id field instead.
+        raise ValueError(
+            f"address host {host!r} has a %scope suffix; pass the scope as a number in"
+            " (host, port, flowinfo, scope_id) instead"
+        )
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:

@@ -197,6 +197,7 @@ class Socket:
         ``None`` (the default) blocks for ever. A call that runs out of time raises
         :class:`~winsockx.errors.WinsockTimeoutError` (WSAETIMEDOUT, a ``TimeoutError``).
         """
+        self._live()
         if timeout is not None:
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
                 raise TypeError(f"timeout must be a number or None, not {type(timeout).__name__}")
