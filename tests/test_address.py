@@ -1,0 +1,192 @@
+"""winsockx.Address and address parsing: checked before any call reaches Winsock."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from winsockx import (
+    AF_INET,
+    AF_INET6,
+    SOCK_DGRAM,
+    SOCK_STREAM,
+    Address,
+    AddressFamily,
+    SocketOption,
+)
+from winsockx.address import format_host, pack_sockaddr, parse_address, unpack_sockaddr
+
+from .conftest import Sockets
+
+
+def test_ipv4_address_text_and_tuple() -> None:
+    """An IPv4 Address prints as host:port and converts to the stdlib 2-tuple."""
+    a = Address("127.0.0.1", 5150, AF_INET)
+    assert str(a) == "127.0.0.1:5150"
+    assert a.as_tuple() == ("127.0.0.1", 5150)
+    assert a.flowinfo == 0
+    assert a.scope_id == 0
+
+
+def test_ipv6_address_text_and_tuple() -> None:
+    """An IPv6 Address prints in brackets (with %scope) and converts to the 4-tuple."""
+    a = Address("::1", 80, AF_INET6)
+    assert str(a) == "[::1]:80"
+    assert a.as_tuple() == ("::1", 80, 0, 0)
+    b = Address("fe80::1", 443, AF_INET6, 0, 3)
+    assert str(b) == "[fe80::1%3]:443"
+    assert b.as_tuple() == ("fe80::1", 443, 0, 3)
+
+
+def test_address_is_frozen_and_hashable() -> None:
+    """Addresses are immutable values: equal ones hash alike."""
+    a = Address("127.0.0.1", 1, AF_INET)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.port = 2  # type: ignore[misc]
+    assert a == Address("127.0.0.1", 1, AF_INET)
+    assert len({a, Address("127.0.0.1", 1, AF_INET)}) == 1
+    assert a != Address("127.0.0.1", 1, AF_INET6)
+
+
+@pytest.mark.parametrize(
+    ("host", "wildcard"), [("0.0.0.0", True), ("::", True), ("127.0.0.1", False), ("::1", False)]
+)
+def test_is_wildcard(host: str, wildcard: bool) -> None:
+    """is_wildcard is True only for 0.0.0.0 and ::."""
+    family = AF_INET6 if ":" in host else AF_INET
+    assert Address(host, 0, family).is_wildcard is wildcard
+
+
+@pytest.mark.parametrize(
+    ("family", "given", "canonical"),
+    [
+        (AF_INET, "127.0.0.1", "127.0.0.1"),
+        (AF_INET, "", "0.0.0.0"),
+        (AF_INET6, "", "::"),
+        (AF_INET6, "0:0:0:0:0:0:0:1", "::1"),
+        (AF_INET6, "FE80::A", "fe80::a"),
+        (AF_INET6, "::ffff:127.0.0.1", "::ffff:127.0.0.1"),
+        (AF_INET6, "::ffff:7f00:1", "::ffff:127.0.0.1"),
+    ],
+)
+def test_parse_canonical_host(family: AddressFamily, given: str, canonical: str) -> None:
+    """Hosts are stored in canonical text; the empty host means the wildcard."""
+    parsed = parse_address(family, (given, 7))
+    assert parsed.host == canonical
+    assert parsed.port == 7
+    assert parsed.family == family
+
+
+def test_parse_four_tuple() -> None:
+    """AF_INET6 takes (host, port, flowinfo, scope_id)."""
+    parsed = parse_address(AF_INET6, ("::1", 1, 5, 2))
+    assert (parsed.flowinfo, parsed.scope_id) == (5, 2)
+
+
+def test_four_tuple_refused_for_ipv4() -> None:
+    """AF_INET takes only (host, port)."""
+    with pytest.raises(TypeError, match=r"\(host, port\)"):
+        parse_address(AF_INET, ("127.0.0.1", 1, 0, 0))
+
+
+@pytest.mark.parametrize(("field", "value"), [(2, -1), (2, 2**32), (3, -1), (3, 2**32)])
+def test_flowinfo_scope_range(field: int, value: int) -> None:
+    """flowinfo and scope_id must fit 32 bits unsigned."""
+    address = ["::1", 1, 0, 0]
+    address[field] = value
+    name = "flowinfo" if field == 2 else "scope_id"
+    with pytest.raises(ValueError, match=name):
+        parse_address(AF_INET6, tuple(address))
+
+
+def test_argument_name_in_messages() -> None:
+    """Messages name the argument they are about."""
+    with pytest.raises(ValueError, match=r"^target port"):
+        parse_address(AF_INET, ("127.0.0.1", 70000), name="target")
+    with pytest.raises(TypeError, match=r"^target host"):
+        parse_address(AF_INET, (b"127.0.0.1", 1), name="target")
+
+
+@pytest.mark.parametrize("host", ["127.1", "1.2.3.4.5", "example.com", "[::1]", "::1/128", " ::1"])
+def test_malformed_hosts(host: str) -> None:
+    """Anything but an IP address literal is refused with ValueError."""
+    family = AF_INET6 if ":" in host else AF_INET
+    with pytest.raises(ValueError, match=r"\bhost\b"):
+        parse_address(family, (host, 1))
+
+
+@pytest.mark.parametrize("host", ["fe80::1%3", "::1%eth0"])
+def test_scope_suffix_is_not_dropped(host: str) -> None:
+    """A "%scope" suffix is either refused or kept as scope_id, never silently lost.
+
+    Python's ipaddress accepts the suffix since 3.9; dropping it would connect a
+    link-local address on scope 0, i.e. on no interface or the wrong one.
+    """
+    try:
+        parsed = parse_address(AF_INET6, (host, 1))
+    except ValueError as exc:
+        message = str(exc)
+    else:
+        message = ""
+    if message:
+        assert repr(host) in message
+        return
+    scope = host.partition("%")[2]
+    assert scope.isdigit(), f"{host!r} accepted as {parsed!r}: scope {scope!r} lost"
+    assert parsed.scope_id == int(scope), f"{host!r} accepted as {parsed!r}: scope lost"
+
+
+def test_address_object_passes_through() -> None:
+    """An Address of the right family is returned as it is."""
+    a = Address("127.0.0.1", 9, AF_INET)
+    assert parse_address(AF_INET, a) is a
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        Address("127.0.0.1", 5150, AF_INET),
+        Address("0.0.0.0", 0, AF_INET),
+        Address("::1", 65535, AF_INET6),
+        Address("fe80::1", 1, AF_INET6, 0x12345, 7),
+        Address("::ffff:10.0.0.1", 80, AF_INET6),
+    ],
+)
+def test_sockaddr_round_trip(address: Address) -> None:
+    """pack_sockaddr and unpack_sockaddr are inverse, with the port in network order."""
+    native = 99  # the family number the stack uses; carried through untouched
+    data = pack_sockaddr(address, native)
+    assert len(data) == (16 if address.family == AF_INET else 28)
+    assert int.from_bytes(data[2:4], "big") == address.port
+    assert unpack_sockaddr(data, address.family) == address
+
+
+def test_format_host_mapped() -> None:
+    """IPv4-mapped IPv6 addresses are written with a dotted quad, as inet_ntop does."""
+    packed = b"\x00" * 10 + b"\xff\xff" + bytes([192, 0, 2, 1])
+    assert format_host(AF_INET6, packed) == "::ffff:192.0.2.1"
+
+
+@pytest.mark.parametrize("kind", [SOCK_STREAM, SOCK_DGRAM])
+def test_getsockname_is_an_address(sockets: Sockets, kind: int) -> None:
+    """getsockname returns an Address that a second socket accepts as a target."""
+    a = sockets.new(AF_INET6, kind)
+    a.bind(("::1", 0))
+    name = a.getsockname()
+    assert isinstance(name, Address)
+    assert name.host == "::1"
+    assert name.family == AF_INET6
+    b = sockets.new(AF_INET6, kind)
+    b.bind(Address("::1", 0, AF_INET6))
+    if kind == SOCK_DGRAM:
+        b.connect(name)
+        assert b.getpeername() == name
+
+
+def test_ipv4_mapped_bind_on_dual_stack(sockets: Sockets) -> None:
+    """A dual-stack AF_INET6 socket binds ::ffff:127.0.0.1 and reports it in that form."""
+    sock = sockets.new(AF_INET6, SOCK_STREAM)
+    sock.set_option(SocketOption.IPV6_V6ONLY, False)
+    sock.bind(("::ffff:127.0.0.1", 0))
+    assert sock.getsockname().host == "::ffff:127.0.0.1"

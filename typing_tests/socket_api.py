@@ -1,0 +1,103 @@
+"""Type checks for winsockx.Socket and friends: mypy checks this file, nobody runs it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional, Union
+
+import winsockx
+from winsockx import (
+    AF_INET,
+    AF_INET6,
+    SOCK_STREAM,
+    Address,
+    AddressFamily,
+    CloseReason,
+    CloseReport,
+    Protocol,
+    ShutdownHow,
+    Socket,
+    SocketOption,
+    SocketType,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import assert_type
+
+
+def sockets() -> None:
+    """The Socket API's return types."""
+    with Socket(AF_INET, SOCK_STREAM, exclusive=True) as listener:
+        assert_type(listener, Socket)
+        listener.bind(("127.0.0.1", 0))
+        listener.bind(Address("127.0.0.1", 0, AF_INET))
+        listener.listen()
+        listener.listen(5)
+        assert_type(listener.getsockname(), Address)
+        assert_type(listener.getsockname().port, int)
+        assert_type(listener.getsockname().host, str)
+        assert_type(listener.getsockname().family, AddressFamily)
+        assert_type(
+            listener.getsockname().as_tuple(), Union[tuple[str, int], tuple[str, int, int, int]]
+        )
+        assert_type(listener.getsockname().is_wildcard, bool)
+        conn, peer = listener.accept()
+        assert_type(conn, Socket)
+        assert_type(peer, Address)
+        assert_type(conn.getpeername(), Address)
+        assert_type(conn.recv(10), bytes)
+        assert_type(conn.recv_into(bytearray(10)), int)
+        assert_type(conn.recv_into(memoryview(bytearray(10)), 5), int)
+        assert_type(conn.send(b"x"), int)
+        assert_type(conn.send(memoryview(b"x")), int)
+        assert_type(conn.sendall(bytearray(b"x")), None)
+        conn.shutdown(ShutdownHow.SD_SEND)
+        assert_type(conn.fileno(), int)
+        assert_type(conn.family, AddressFamily)
+        assert_type(conn.type, SocketType)
+        assert_type(conn.proto, Union[Protocol, int])
+        assert_type(conn.closed, bool)
+        assert_type(conn.bound, bool)
+        conn.settimeout(1)
+        conn.settimeout(0.5)
+        conn.settimeout(None)
+        assert_type(conn.gettimeout(), Optional[float])
+        report = conn.close(drain_timeout=1.5, drain_limit=1024)
+        assert_type(report, CloseReport)
+        assert_type(report.graceful, bool)
+        assert_type(report.drained_bytes, int)
+        assert_type(report.seconds, float)
+        assert_type(report.reason, CloseReason)
+        assert_type(Socket(AF_INET6).detach(), int)
+
+
+def options(sock: Socket) -> None:
+    """Option values are a bool, an int or a linger pair."""
+    sock.set_option(SocketOption.EXCLUSIVEADDRUSE, True)
+    sock.set_option(SocketOption.RCVBUF, 65536)
+    sock.set_option(SocketOption.LINGER, (1, 5))
+    assert_type(sock.get_option(SocketOption.TYPE), Union[bool, int, tuple[int, int]])
+    assert_type(SocketOption.EXCLUSIVEADDRUSE.c_name, str)
+    assert_type(SocketOption.EXCLUSIVEADDRUSE.before_bind, bool)
+    assert_type(SocketOption.EXCLUSIVEADDRUSE.level, int)
+
+
+def misuse(sock: Socket) -> None:
+    """Calls mypy must reject (an unneeded ignore is itself an error under --strict)."""
+    sock.bind("127.0.0.1:80")  # type: ignore[arg-type]
+    sock.bind(("127.0.0.1", "80"))  # type: ignore[arg-type]
+    sock.set_option("SO_REUSEADDR", True)  # type: ignore[arg-type]
+    sock.set_option(SocketOption.LINGER, "on")  # type: ignore[arg-type]
+    sock.recv_into("text")  # type: ignore[arg-type]
+    sock.send("text")  # type: ignore[arg-type]
+    sock.settimeout("1")  # type: ignore[arg-type]
+    sock.close(drain_limit=1.5)  # type: ignore[arg-type]
+    Socket(exclusive=1.0)  # type: ignore[arg-type]
+
+
+def constants() -> None:
+    """The module-level constants are enum members."""
+    assert_type(winsockx.AF_INET, AddressFamily)
+    assert_type(winsockx.SOCK_DGRAM, SocketType)
+    assert_type(winsockx.IPPROTO_TCP, Protocol)
+    assert_type(winsockx.SOL_SOCKET, int)
+    assert_type(winsockx.__version__, str)
