@@ -311,7 +311,7 @@ class WinsockError(OSError):
     """An error reported by Winsock, or by libc on the POSIX backend.
 
     Raised as is for codes without a more specific subclass; use
-    :func:`make_error` to get the right subclass for a code.
+    :func:`~winsockx.errors.make_error` to get the right subclass for a code.
 
     Attributes (besides those of :class:`OSError`):
 
