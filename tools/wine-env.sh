@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are used by the sourcing script
 # Shared settings for running the official Windows CPython under Wine.
 # Sourced by tools/provision-wine.sh and tools/run-wine.sh; see docs/testing.rst.
 WINSOCKX_WINE_PYTAG="${WINSOCKX_WINE_PYTAG:-cp313}"
