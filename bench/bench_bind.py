@@ -62,7 +62,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     winsockx_cycle()  # starts Winsock once, as the first Socket of a process would
-    contenders = {"stdlib": stdlib_cycle, "winsockx.Socket": winsockx_cycle, "winsockx.raw": raw_cycle}
+    contenders = {
+        "stdlib": stdlib_cycle,
+        "winsockx.Socket": winsockx_cycle,
+        "winsockx.raw": raw_cycle,
+    }
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(args.rounds):
         for name, cycle in contenders.items():

@@ -201,7 +201,7 @@ def start_holder(holders: list[Holder], *args: str) -> Holder:
 def hold_port(holders: list[Holder], family: int, port: int) -> Holder:
     """Start ``bind FAMILY 1 6 PORT --hold`` and wait until its success line is out."""
     holder = start_holder(
-        holders, "bind", str(family), "1", "6", str(port), "--hold", str(HOLD_SECONDS)
+        holders, "bind", str(int(family)), "1", "6", str(port), "--hold", str(HOLD_SECONDS)
     )
     first = holder.next_line()
     assert first == success_line(port), f"holder said {first!r}"

@@ -184,9 +184,7 @@ def test_attributes_kept() -> None:
 
 def test_posix_errno_suffix_and_errno() -> None:
     """A libc-originated error appends [errno N NAME] and exposes the native errno."""
-    err = make_error(
-        10048, "bind", argument="0.0.0.0:5150", posix_errno=errno.EADDRINUSE
-    )
+    err = make_error(10048, "bind", argument="0.0.0.0:5150", posix_errno=errno.EADDRINUSE)
     assert err.posix_errno == errno.EADDRINUSE
     # Windows CPython names socket errno values after their WSA codes.
     name = errno.errorcode[errno.EADDRINUSE]
@@ -214,7 +212,7 @@ def test_posix_errno_without_wsa_equivalent() -> None:
 
 def test_no_code_at_all_is_rejected() -> None:
     """An error needs a WSA code or an errno."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot both be None"):
         WinsockError(None, "bind")
 
 
@@ -248,10 +246,7 @@ def test_pickle_round_trip(code: int) -> None:
 def test_repr_names_class_and_code() -> None:
     """repr() shows the class and the constructor arguments."""
     err = make_error(10061, "connect", argument="127.0.0.1:1")
-    assert (
-        repr(err)
-        == "WinsockConnectionRefusedError(10061, 'connect', argument='127.0.0.1:1')"
-    )
+    assert repr(err) == "WinsockConnectionRefusedError(10061, 'connect', argument='127.0.0.1:1')"
 
 
 @pytest.mark.parametrize(

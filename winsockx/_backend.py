@@ -9,7 +9,8 @@ naming the function and its argument.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, List, Optional, Protocol, Sequence, Tuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from .results import WSAData
 
@@ -18,13 +19,13 @@ if TYPE_CHECKING:
 
     from .errors import WinsockError
 
-SelectResult = Tuple[List[int], List[int], List[int]]
+SelectResult = tuple[list[int], list[int], list[int]]
 
 
 class OsFailure(Exception):
     """A backend call failed with ``winerror`` (and ``posix_errno`` on POSIX)."""
 
-    def __init__(self, winerror: Optional[int], posix_errno: Optional[int] = None) -> None:
+    def __init__(self, winerror: int | None, posix_errno: int | None = None) -> None:
         super().__init__(winerror, posix_errno)
         self.winerror = winerror
         self.posix_errno = posix_errno
@@ -33,9 +34,9 @@ class OsFailure(Exception):
         self,
         function: str,
         *,
-        argument: Optional[str] = None,
-        address: Optional[object] = None,
-        hint: Optional[str] = None,
+        argument: str | None = None,
+        address: object | None = None,
+        hint: str | None = None,
     ) -> WinsockError:
         """The public exception for this failure in *function*."""
         from .errors import make_error
@@ -64,7 +65,7 @@ class Backend(Protocol):
     def getsockopt(self, handle: int, level: int, optname: int, size: int) -> bytes: ...
     def bind(self, handle: int, sockaddr: bytes) -> None: ...
     def listen(self, handle: int, backlog: int) -> None: ...
-    def accept(self, handle: int) -> Tuple[int, bytes]: ...
+    def accept(self, handle: int) -> tuple[int, bytes]: ...
     def connect(self, handle: int, sockaddr: bytes) -> None: ...
     def send(self, handle: int, data: Buffer, flags: int) -> int: ...
     def recv(self, handle: int, size: int, flags: int) -> bytes: ...
@@ -78,15 +79,15 @@ class Backend(Protocol):
         read: Sequence[int],
         write: Sequence[int],
         error: Sequence[int],
-        timeout: Optional[float],
+        timeout: float | None,
     ) -> SelectResult: ...
     def inet_pton(self, family: int, text: str) -> bytes: ...
     def inet_ntop(self, family: int, packed: bytes) -> str: ...
     def native_family(self, family: int) -> int: ...
     def pack_linger(self, onoff: int, seconds: int) -> bytes: ...
-    def unpack_linger(self, data: bytes) -> Tuple[int, int]: ...
+    def unpack_linger(self, data: bytes) -> tuple[int, int]: ...
     def platform(self) -> str: ...
-    def wine_version(self) -> Optional[str]: ...
+    def wine_version(self) -> str | None: ...
 
 
 def load_backend() -> Backend:

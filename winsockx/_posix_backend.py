@@ -28,7 +28,8 @@ import socket as _stdsocket  # noqa: E402
 import struct  # noqa: E402
 import termios  # noqa: E402
 import threading  # noqa: E402
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 from . import _errno_map  # noqa: E402
 from ._backend import OsFailure, SelectResult  # noqa: E402
@@ -53,7 +54,7 @@ _FAMILIES = {0: _stdsocket.AF_UNSPEC, 2: _stdsocket.AF_INET, 23: _stdsocket.AF_I
 _FAMILIES_BACK = {v: k for k, v in _FAMILIES.items()}
 _TYPES = {1: _stdsocket.SOCK_STREAM, 2: _stdsocket.SOCK_DGRAM, 3: _stdsocket.SOCK_RAW}
 # (Winsock level, Winsock optname) -> (host level, host optname).
-_OPTIONS: Dict[Tuple[int, int], Tuple[int, int]] = {
+_OPTIONS: dict[tuple[int, int], tuple[int, int]] = {
     (_WS_SOL_SOCKET, _WS_SO_REUSEADDR): (_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR),
     (_WS_SOL_SOCKET, 0x1008): (_stdsocket.SOL_SOCKET, _stdsocket.SO_TYPE),
     (_WS_SOL_SOCKET, 0x0002): (_stdsocket.SOL_SOCKET, _stdsocket.SO_ACCEPTCONN),
@@ -67,7 +68,7 @@ _OPTIONS: Dict[Tuple[int, int], Tuple[int, int]] = {
     (_WS_IPPROTO_IPV6, _WS_IPV6_V6ONLY): (_stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY),
     (6, 0x0001): (_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY),
 }
-_SO_REUSEPORT: Optional[int] = getattr(_stdsocket, "SO_REUSEPORT", None)
+_SO_REUSEPORT: int | None = getattr(_stdsocket, "SO_REUSEPORT", None)
 # Python ignores SIGPIPE, but a host application embedding it may not.
 _MSG_NOSIGNAL = getattr(_stdsocket, "MSG_NOSIGNAL", 0)
 _POLLIN, _POLLPRI, _POLLOUT, _POLLERR, _POLLHUP, _POLLNVAL = 1, 2, 4, 8, 16, 32
@@ -100,7 +101,7 @@ class PosixBackend:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._started = 0
-        self._exclusive: Set[int] = set()
+        self._exclusive: set[int] = set()
 
     # -- session ---------------------------------------------------------------
 
@@ -187,9 +188,12 @@ class PosixBackend:
             with self._lock:
                 (self._exclusive.add if on else self._exclusive.discard)(handle)
             return
-        if (level, optname) == (_WS_SOL_SOCKET, _WS_SO_REUSEADDR) and on:
-            if handle in self._exclusive:
-                raise _refuse(WSAError.WSAEINVAL)
+        if (
+            (level, optname) == (_WS_SOL_SOCKET, _WS_SO_REUSEADDR)
+            and on
+            and (handle in self._exclusive)
+        ):
+            raise _refuse(WSAError.WSAEINVAL)
         native = _OPTIONS.get((level, optname))
         if native is None:
             raise _refuse(WSAError.WSAENOPROTOOPT)
@@ -226,7 +230,7 @@ class PosixBackend:
         if libc.listen(handle, backlog) < 0:
             raise _fail()
 
-    def accept(self, handle: int) -> Tuple[int, bytes]:
+    def accept(self, handle: int) -> tuple[int, bytes]:
         self._check_started()
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("socklen_t *", SOCKADDR_STORAGE_SIZE)
@@ -304,11 +308,11 @@ class PosixBackend:
         read: Sequence[int],
         write: Sequence[int],
         error: Sequence[int],
-        timeout: Optional[float],
+        timeout: float | None,
     ) -> SelectResult:
         # poll() rather than select(): no FD_SETSIZE limit on descriptor numbers.
         self._check_started()
-        wanted: Dict[int, int] = {}
+        wanted: dict[int, int] = {}
         for handle in read:
             wanted[handle] = wanted.get(handle, 0) | _POLLIN
         for handle in write:
@@ -322,12 +326,12 @@ class PosixBackend:
         millis = -1 if timeout is None else max(0, int(timeout * 1000 + 0.999))
         if libc.poll(fds, len(wanted), millis) < 0:
             raise _fail()
-        ready: Dict[int, int] = {int(fds[i].fd): int(fds[i].revents) for i in range(len(wanted))}
+        ready: dict[int, int] = {int(fds[i].fd): int(fds[i].revents) for i in range(len(wanted))}
         if any(revents & _POLLNVAL for revents in ready.values()):
             # Winsock's select fails with WSAENOTSOCK for a handle that is not a socket.
             raise OsFailure(int(WSAError.WSAENOTSOCK), None)
         readable = _POLLIN | _POLLHUP | _POLLERR
-        out: List[List[int]] = [
+        out: list[list[int]] = [
             [h for h in read if ready[h] & readable],
             [h for h in write if ready[h] & (_POLLOUT | _POLLERR | _POLLHUP)],
             [h for h in error if ready[h] & (_POLLPRI | _POLLERR)],
@@ -361,12 +365,12 @@ class PosixBackend:
     def pack_linger(self, onoff: int, seconds: int) -> bytes:
         return _LINGER.pack(onoff, seconds)
 
-    def unpack_linger(self, data: bytes) -> Tuple[int, int]:
+    def unpack_linger(self, data: bytes) -> tuple[int, int]:
         onoff, seconds = _LINGER.unpack_from(data)
         return onoff, seconds
 
     def platform(self) -> str:
         return f"{_platform.system()} {_platform.release()}"
 
-    def wine_version(self) -> Optional[str]:
+    def wine_version(self) -> str | None:
         return None

@@ -12,7 +12,8 @@ import sys
 assert sys.platform == "win32"
 
 import struct  # noqa: E402
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from ._backend import OsFailure, SelectResult  # noqa: E402
 from ._ws2_32 import (  # noqa: E402
@@ -99,7 +100,7 @@ class Ws2Backend:
         if ws2_32.listen(handle, backlog) == SOCKET_ERROR:
             raise _fail()
 
-    def accept(self, handle: int) -> Tuple[int, bytes]:
+    def accept(self, handle: int) -> tuple[int, bytes]:
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("int *", SOCKADDR_STORAGE_SIZE)
         conn = ws2_32.accept(handle, buf, length)
@@ -160,9 +161,9 @@ class Ws2Backend:
         read: Sequence[int],
         write: Sequence[int],
         error: Sequence[int],
-        timeout: Optional[float],
+        timeout: float | None,
     ) -> SelectResult:
-        sets: List[Any] = []  # fd_set structs
+        sets: list[Any] = []  # fd_set structs
         for handles in (read, write, error):
             if len(handles) > _FD_SETSIZE:
                 raise ValueError(f"select() takes at most {_FD_SETSIZE} sockets per set")
@@ -174,12 +175,12 @@ class Ws2Backend:
         if timeout is None:
             tv = ffi.NULL
         else:
-            micros = int(round(timeout * 1_000_000))
+            micros = round(timeout * 1_000_000)
             tv = ffi.new("struct timeval *", (micros // 1_000_000, micros % 1_000_000))
         # nfds is ignored by Winsock; it exists for Berkeley compatibility.
         if ws2_32.select(0, sets[0], sets[1], sets[2], tv) == SOCKET_ERROR:
             raise _fail()
-        result: List[List[int]] = [
+        result: list[list[int]] = [
             [int(fds.fd_array[i]) for i in range(fds.fd_count)] for fds in sets
         ]
         return result[0], result[1], result[2]
@@ -206,7 +207,7 @@ class Ws2Backend:
     def pack_linger(self, onoff: int, seconds: int) -> bytes:
         return _LINGER.pack(onoff, seconds)
 
-    def unpack_linger(self, data: bytes) -> Tuple[int, int]:
+    def unpack_linger(self, data: bytes) -> tuple[int, int]:
         onoff, seconds = _LINGER.unpack_from(data)
         return onoff, seconds
 
@@ -214,7 +215,7 @@ class Ws2Backend:
         v = sys.getwindowsversion()
         return f"Windows {v.major}.{v.minor}.{v.build}"
 
-    def wine_version(self) -> Optional[str]:
+    def wine_version(self) -> str | None:
         try:
             get_version = ntdll.wine_get_version
         except AttributeError:  # real Windows: ntdll has no such export

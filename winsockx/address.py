@@ -6,13 +6,13 @@ import dataclasses
 import functools
 import ipaddress
 import struct
-from typing import Any, Tuple, Union
+from typing import Any, Union
 
 from .constants import AddressFamily
 
 __all__ = ["Address", "AddressLike", "parse_address"]
 
-AddressLike = Union[Tuple[str, int], Tuple[str, int, int, int], "Address"]
+AddressLike = Union[tuple[str, int], tuple[str, int, int, int], "Address"]
 """What the socket calls accept: ``(host, port)``; for IPv6 also
 ``(host, port, flowinfo, scope_id)``; or an :class:`Address`."""
 
@@ -87,8 +87,7 @@ def _parse_host(family: AddressFamily, host: str) -> tuple[bytes, str]:
         ip = ipaddress.ip_address(host)
     except ValueError:
         raise ValueError(
-            f"address host {host!r} is not an IP address literal"
-            " (winsockx does not resolve names)"
+            f"address host {host!r} is not an IP address literal (winsockx does not resolve names)"
         ) from None
     if family == AddressFamily.AF_INET and ip.version != 4:
         raise ValueError(f"address host {host!r} is IPv6 but the socket is AF_INET")
@@ -126,13 +125,13 @@ def parse_address(family: AddressFamily, address: Any, name: str = "address") ->
         _packed_host(family, address.host)
         return address
     if not isinstance(address, tuple):
-        raise TypeError(
-            f"{name} must be a (host, port) tuple, not {type(address).__name__}"
-        )
+        raise TypeError(f"{name} must be a (host, port) tuple, not {type(address).__name__}")
     sizes = (2,) if family == AddressFamily.AF_INET else (2, 4)
     if len(address) not in sizes:
-        shape = "(host, port)" if family == AddressFamily.AF_INET else (
-            "(host, port) or (host, port, flowinfo, scope_id)"
+        shape = (
+            "(host, port)"
+            if family == AddressFamily.AF_INET
+            else ("(host, port) or (host, port, flowinfo, scope_id)")
         )
         raise TypeError(f"{name} for {family.name} must be {shape}, got {len(address)} items")
     host = address[0]

@@ -12,7 +12,7 @@ from .results import BackendInfo
 __all__ = ["backend_info"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def backend_info() -> BackendInfo:
     """Describe the backend: ``ws2_32`` (and Wine's version when under Wine) or ``posix``.
 

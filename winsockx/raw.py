@@ -18,7 +18,8 @@ made before :func:`WSAStartup` fail with WSANOTINITIALISED (10093).
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union, overload
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, overload
 
 from ._backend import Backend, OsFailure, load_backend
 from .address import Address, AddressLike, pack_sockaddr, parse_address, unpack_sockaddr
@@ -70,7 +71,7 @@ _OPTIONS = {(o.level, o.optname): o for o in SocketOption}
 _REUSE_PAIR = (SocketOption.EXCLUSIVEADDRUSE, SocketOption.REUSEADDR)
 
 # Extra sentences for codes whose usual cause is worth saying where they happen.
-_HINTS: Dict[Tuple[str, int], str] = {
+_HINTS: dict[tuple[str, int], str] = {
     ("setsockopt", WSAError.WSAEINVAL): (
         "SO_EXCLUSIVEADDRUSE and SO_REUSEADDR cannot both be set on one socket;"
         " clear one before setting the other."
@@ -88,7 +89,7 @@ _HINTS: Dict[Tuple[str, int], str] = {
 }
 
 
-def _hint(function: str, failure: OsFailure) -> Optional[str]:
+def _hint(function: str, failure: OsFailure) -> str | None:
     code = failure.winerror
     if code is None:
         return None
@@ -116,7 +117,7 @@ def _to_address(address: AddressLike) -> Address:
 # -- session -------------------------------------------------------------------
 
 
-def WSAStartup(version: Tuple[int, int] = (2, 2)) -> WSAData:
+def WSAStartup(version: tuple[int, int] = (2, 2)) -> WSAData:
     """``WSAStartup``: start Winsock for this process (counted; pair with WSACleanup).
 
     Raises:
@@ -168,7 +169,10 @@ def socket(family: int, type: int, proto: int) -> int:
 
 
 def closesocket(handle: int) -> None:
-    """``closesocket``: close a handle (no shutdown, no draining: see :meth:`winsockx.Socket.close`)."""
+    """``closesocket``: close a handle at once.
+
+    No shutdown and no draining: :meth:`winsockx.Socket.close` does those.
+    """
     try:
         backend.closesocket(handle)
     except OsFailure as f:
@@ -180,7 +184,7 @@ def _option_label(level: int, optname: int) -> str:
     return option.c_name if option else f"level={level}, optname={optname}"
 
 
-def setsockopt(handle: int, level: int, optname: int, value: Union[int, bytes]) -> None:
+def setsockopt(handle: int, level: int, optname: int, value: int | bytes) -> None:
     """``setsockopt``: an ``int`` value is passed as a C ``int``; bytes as they are.
 
     Raises:
@@ -200,9 +204,7 @@ def setsockopt(handle: int, level: int, optname: int, value: Union[int, bytes]) 
 def getsockopt(handle: int, level: int, optname: int) -> int: ...
 @overload
 def getsockopt(handle: int, level: int, optname: int, buflen: int) -> bytes: ...
-def getsockopt(
-    handle: int, level: int, optname: int, buflen: Optional[int] = None
-) -> Union[int, bytes]:
+def getsockopt(handle: int, level: int, optname: int, buflen: int | None = None) -> int | bytes:
     """``getsockopt``: without *buflen* the value is read as a C ``int``; with it, as bytes."""
     try:
         data = backend.getsockopt(handle, level, optname, 4 if buflen is None else buflen)
@@ -235,7 +237,7 @@ def listen(handle: int, backlog: int) -> None:
         raise f.error("listen", hint=_hint("listen", f)) from None
 
 
-def accept(handle: int) -> Tuple[int, Address]:
+def accept(handle: int) -> tuple[int, Address]:
     """``accept``: wait for a connection; return its handle and the peer's address."""
     try:
         conn, data = backend.accept(handle)
@@ -250,7 +252,9 @@ def connect(handle: int, address: AddressLike) -> None:
     try:
         backend.connect(handle, pack_sockaddr(addr, backend.native_family(addr.family)))
     except OsFailure as f:
-        raise f.error("connect", argument=str(addr), address=addr, hint=_hint("connect", f)) from None
+        raise f.error(
+            "connect", argument=str(addr), address=addr, hint=_hint("connect", f)
+        ) from None
 
 
 def send(handle: int, data: Buffer, flags: int = 0) -> int:
@@ -331,8 +335,8 @@ def select(
     read: Sequence[int],
     write: Sequence[int],
     error: Sequence[int],
-    timeout: Optional[float] = None,
-) -> Tuple[List[int], List[int], List[int]]:
+    timeout: float | None = None,
+) -> tuple[list[int], list[int], list[int]]:
     """``select``: wait until handles are readable/writable/exceptional, or *timeout* seconds.
 
     On the POSIX backend this is implemented with ``poll()``. ``None`` waits for ever.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Optional, Tuple
 
 __all__ = ["BackendInfo", "CloseReason", "CloseReport", "WSAData"]
 
@@ -19,9 +18,9 @@ class WSAData:
     (2, 2)
     """
 
-    version: Tuple[int, int]
+    version: tuple[int, int]
     """The Winsock version this session uses, ``(major, minor)``."""
-    high_version: Tuple[int, int]
+    high_version: tuple[int, int]
     """The highest version the implementation supports, ``(major, minor)``."""
     description: str
     """The implementation's description string (``szDescription``)."""
@@ -42,7 +41,7 @@ class BackendInfo:
     """``"ws2_32"`` (Winsock through ws2_32.dll) or ``"posix"`` (libc BSD sockets)."""
     platform: str
     """The operating system, e.g. ``"Windows 10.0.22631"`` or ``"Linux 6.1.0"``."""
-    wine_version: Optional[str]
+    wine_version: str | None
     """Wine's version when ws2_32 is Wine's (from ntdll's ``wine_get_version``), else None."""
     python: str
     """The Python implementation and version running winsockx."""

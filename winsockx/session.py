@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import threading
 from types import TracebackType
-from typing import List, Optional, Tuple, Type
 
 from . import raw
 from .errors import UsageError
@@ -14,7 +13,7 @@ from .results import WSAData
 __all__ = ["Winsock", "ensure_started"]
 
 _lock = threading.Lock()
-_implicit: Optional[WSAData] = None
+_implicit: WSAData | None = None
 _explicit_sessions = 0
 
 
@@ -36,7 +35,7 @@ class Winsock:
         WinsockError: WSAVERNOTSUPPORTED (10092) for versions below 1.0.
     """
 
-    def __init__(self, version: Tuple[int, int] = (2, 2)) -> None:
+    def __init__(self, version: tuple[int, int] = (2, 2)) -> None:
         if (
             not isinstance(version, tuple)
             or len(version) != 2
@@ -46,7 +45,7 @@ class Winsock:
         if not all(0 <= v <= 0xFF for v in version):
             raise ValueError(f"version numbers must be 0-255, got {version!r}")
         self.version = version
-        self._started: List[WSAData] = []
+        self._started: list[WSAData] = []
         self._own_lock = threading.Lock()
 
     def __enter__(self) -> WSAData:
@@ -60,9 +59,9 @@ class Winsock:
 
     def __exit__(
         self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         global _explicit_sessions
         with self._own_lock:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import math
 import time
 import warnings
 from types import TracebackType
-from typing import TYPE_CHECKING, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Union
 
 from . import raw
 from .address import Address, AddressLike, parse_address
@@ -39,7 +41,7 @@ DEFAULT_DRAIN_TIMEOUT = 5.0
 DEFAULT_DRAIN_LIMIT = 4 * 1024 * 1024
 """Bytes :meth:`Socket.close` reads and discards while draining, by default (4 MiB)."""
 
-OptionValue = Union[bool, int, Tuple[int, int]]
+OptionValue = Union[bool, int, tuple[int, int]]
 """An option value: ``bool`` for flags, ``int`` for sizes, ``(onoff, seconds)`` for LINGER."""
 
 _DRAIN_CHUNK = 65536
@@ -67,7 +69,7 @@ def _socket_type(value: object) -> SocketType:
         ) from None
 
 
-def _protocol(value: object) -> Union[Protocol, int]:
+def _protocol(value: object) -> Protocol | int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"proto must be a Protocol or int, not {type(value).__name__}")
     if not 0 <= value <= 255:
@@ -121,13 +123,13 @@ class Socket:
         exclusive: bool = False,
     ) -> None:
         self._handle = -1
-        self._report: Optional[CloseReport] = None
+        self._report: CloseReport | None = None
         self._family = _family(family)
         self._type = _socket_type(type)
         self._proto = _protocol(proto)
         self._bound = False
         self._connected = False
-        self._timeout: Optional[float] = None
+        self._timeout: float | None = None
         ensure_started()
         self._handle = raw.socket(self._family, self._type, self._proto)
         if exclusive:
@@ -139,7 +141,7 @@ class Socket:
 
     @classmethod
     def _adopt(
-        cls, handle: int, family: AddressFamily, type: SocketType, proto: Union[Protocol, int]
+        cls, handle: int, family: AddressFamily, type: SocketType, proto: Protocol | int
     ) -> Socket:
         """Wrap a connected handle returned by ``accept``."""
         sock = cls.__new__(cls)
@@ -173,7 +175,7 @@ class Socket:
         return self._type
 
     @property
-    def proto(self) -> Union[Protocol, int]:
+    def proto(self) -> Protocol | int:
         """The protocol as passed to the constructor (0 lets the stack choose)."""
         return self._proto
 
@@ -191,7 +193,7 @@ class Socket:
         """The Winsock handle (a file descriptor on the POSIX backend)."""
         return self._live()
 
-    def settimeout(self, timeout: Optional[float]) -> None:
+    def settimeout(self, timeout: float | None) -> None:
         """Bound ``accept``, ``recv``, ``recv_into``, ``send`` and ``sendall`` to *timeout* seconds.
 
         ``None`` (the default) blocks for ever. A call that runs out of time raises
@@ -206,7 +208,7 @@ class Socket:
             timeout = float(timeout)
         self._timeout = timeout
 
-    def gettimeout(self) -> Optional[float]:
+    def gettimeout(self) -> float | None:
         """The timeout set with :meth:`settimeout`, or None."""
         return self._timeout
 
@@ -214,7 +216,11 @@ class Socket:
         timeout = self._timeout
         if timeout is None:
             return
-        ready = raw.select([], [handle], [], timeout) if write else raw.select([handle], [], [], timeout)
+        ready = (
+            raw.select([], [handle], [], timeout)
+            if write
+            else raw.select([handle], [], [], timeout)
+        )
         if not (ready[1] if write else ready[0]):
             raise make_error(
                 WSAError.WSAETIMEDOUT,
@@ -269,7 +275,9 @@ class Socket:
                 raise ValueError(f"{option.c_name} onoff and seconds must be 0-65535, got {value}")
             return raw.backend.pack_linger(onoff, seconds)
         if not isinstance(value, int):
-            raise TypeError(f"{option.c_name} value must be a bool or int, not {type(value).__name__}")
+            raise TypeError(
+                f"{option.c_name} value must be a bool or int, not {type(value).__name__}"
+            )
         if option.kind is OptionKind.BOOL:
             return int(bool(value)).to_bytes(4, "little", signed=True)
         if not -(2**31) <= value < 2**31:
@@ -283,7 +291,9 @@ class Socket:
             raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
         if option.kind is OptionKind.LINGER:
             size = len(raw.backend.pack_linger(0, 0))
-            return raw.backend.unpack_linger(raw.getsockopt(handle, option.level, option.optname, size))
+            return raw.backend.unpack_linger(
+                raw.getsockopt(handle, option.level, option.optname, size)
+            )
         value = raw.getsockopt(handle, option.level, option.optname)
         return bool(value) if option.kind is OptionKind.BOOL else value
 
@@ -310,7 +320,7 @@ class Socket:
         raw.listen(handle, backlog)
         self._bound = True
 
-    def accept(self) -> Tuple[Socket, Address]:
+    def accept(self) -> tuple[Socket, Address]:
         """Wait for a connection; return a connected :class:`Socket` and the peer's address."""
         handle = self._live()
         self._wait(handle, "accept")
@@ -436,19 +446,17 @@ class Socket:
         handle, self._handle = self._handle, -1
         self._report = CloseReport(False, 0, 0.0, CloseReason.ERROR)
         if handle != -1:
-            try:
+            with contextlib.suppress(WinsockError):
                 raw.closesocket(handle)
-            except WinsockError:
-                pass
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(
         self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
+        exc_type: builtins.type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -465,7 +473,7 @@ class Socket:
         )
 
 
-def _drain(handle: int, deadline: float, limit: int) -> Tuple[CloseReason, int]:
+def _drain(handle: int, deadline: float, limit: int) -> tuple[CloseReason, int]:
     """``shutdown(SD_SEND)`` then read until end of stream, *deadline* or *limit*."""
     try:
         raw.shutdown(handle, ShutdownHow.SD_SEND)
