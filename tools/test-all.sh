@@ -17,19 +17,11 @@ say() { printf '\n== test-all: %s\n' "$*"; }
 # nox in a venv of its own: nothing installed by hand is relied on, and a system
 # Python that refuses pip installs (PEP 668) is left alone.
 tools="$root/.nox/_test-all-tools"
-if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        say "installing python3-venv"
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip >/dev/null
-    else
-        echo "test-all: python3 cannot create virtual environments (install python3-venv)" >&2
-        exit 1
-    fi
-fi
+# shellcheck source=tools/venv.sh
+source "$here/venv.sh"
 if [ ! -x "$tools/bin/nox" ]; then
     say "installing nox into $tools"
-    python3 -m venv "$tools" || exit 1
+    make_venv "$tools" || exit 1
     "$tools/bin/python" -m pip install --quiet --disable-pip-version-check "nox>=2024.4.15" ||
         exit 1
 fi
