@@ -524,12 +524,15 @@ def test_bind_twice(sockets: Sockets) -> None:
     assert info.value.code is WSAError.WSAEINVAL
 
 
-@pytest.mark.parametrize("backlog", [-1, "5", 1.5, True])
-def test_listen_bad_backlog(sockets: Sockets, backlog: object) -> None:
-    """A backlog that is not an int >= 0 raises ValueError."""
+@pytest.mark.parametrize(
+    ("backlog", "error"),
+    [(-1, ValueError), ("5", TypeError), (1.5, TypeError), (True, TypeError)],
+)
+def test_listen_bad_backlog(sockets: Sockets, backlog: object, error: type[Exception]) -> None:
+    """A negative backlog is a ValueError; one that is not an int, a TypeError; both name it."""
     sock = sockets.new()
     sock.bind(("127.0.0.1", 0))
-    with pytest.raises(ValueError, match="backlog"):
+    with pytest.raises(error, match="backlog"):
         sock.listen(backlog)  # type: ignore[arg-type]
 
 

@@ -8,6 +8,7 @@ import ipaddress
 import struct
 from typing import Any, Union
 
+from ._checks import check_int
 from .constants import AddressFamily
 
 __all__ = ["Address", "AddressLike", "parse_address"]
@@ -55,14 +56,6 @@ class Address:
     def is_wildcard(self) -> bool:
         """True for ``0.0.0.0`` and ``::``."""
         return self.host in ("0.0.0.0", "::")
-
-
-def _check_int(value: object, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
 
 
 def _packed_host(family: AddressFamily, host: str) -> bytes:
@@ -137,11 +130,11 @@ def parse_address(family: AddressFamily, address: Any, name: str = "address") ->
     host = address[0]
     if not isinstance(host, str):
         raise TypeError(f"{name} host must be a str, not {type(host).__name__}")
-    port = _check_int(address[1], f"{name} port", 0, 0xFFFF)
+    port = check_int(address[1], f"{name} port", 0, 0xFFFF)
     flowinfo = scope_id = 0
     if len(address) == 4:
-        flowinfo = _check_int(address[2], f"{name} flowinfo", 0, 0xFFFFFFFF)
-        scope_id = _check_int(address[3], f"{name} scope_id", 0, 0xFFFFFFFF)
+        flowinfo = check_int(address[2], f"{name} flowinfo", 0, 0xFFFFFFFF)
+        scope_id = check_int(address[3], f"{name} scope_id", 0, 0xFFFFFFFF)
     return Address(_parse_host(family, host)[1], port, family, flowinfo, scope_id)
 
 

@@ -7,6 +7,7 @@ import threading
 from types import TracebackType
 
 from . import raw
+from ._checks import check_int_pair
 from .errors import UsageError
 from .results import WSAData
 
@@ -36,12 +37,7 @@ class Winsock:
     """
 
     def __init__(self, version: tuple[int, int] = (2, 2)) -> None:
-        if (
-            not isinstance(version, tuple)
-            or len(version) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in version)
-        ):
-            raise TypeError(f"version must be a (major, minor) tuple of ints, got {version!r}")
+        check_int_pair(version, "version (major, minor)")
         if not all(0 <= v <= 0xFF for v in version):
             raise ValueError(f"version numbers must be 0-255, got {version!r}")
         self.version = version

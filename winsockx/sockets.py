@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import math
 import time
 import warnings
 from types import TracebackType
 from typing import TYPE_CHECKING, Union
 
 from . import raw
+from ._checks import check_int, check_int_pair, check_seconds
 from .address import Address, AddressLike, parse_address
 from .constants import (
     AddressFamily,
@@ -51,16 +51,14 @@ _RESET_CODES = frozenset(
 
 
 def _family(value: object) -> AddressFamily:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"family must be an AddressFamily or int, not {type(value).__name__}")
+    value = check_int(value, "family", what="an AddressFamily or int")
     if value not in (AddressFamily.AF_INET, AddressFamily.AF_INET6):
         raise ValueError(f"family must be AF_INET (2) or AF_INET6 (23), got {value}")
     return AddressFamily(value)
 
 
 def _socket_type(value: object) -> SocketType:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"type must be a SocketType or int, not {type(value).__name__}")
+    value = check_int(value, "type", what="a SocketType or int")
     try:
         return SocketType(value)
     except ValueError:
@@ -70,10 +68,7 @@ def _socket_type(value: object) -> SocketType:
 
 
 def _protocol(value: object) -> Protocol | int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"proto must be a Protocol or int, not {type(value).__name__}")
-    if not 0 <= value <= 255:
-        raise ValueError(f"proto must be an IP protocol number 0-255, got {value}")
+    value = check_int(value, "proto", 0, 255, what="a Protocol or int")
     try:
         return Protocol(value)
     except ValueError:
@@ -200,13 +195,7 @@ class Socket:
         :class:`~winsockx.errors.WinsockTimeoutError` (WSAETIMEDOUT, a ``TimeoutError``).
         """
         self._live()
-        if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-                raise TypeError(f"timeout must be a number or None, not {type(timeout).__name__}")
-            if not (timeout >= 0 and math.isfinite(timeout)):
-                raise ValueError(f"timeout must be a finite number >= 0 or None, got {timeout}")
-            timeout = float(timeout)
-        self._timeout = timeout
+        self._timeout = None if timeout is None else check_seconds(timeout, "timeout")
 
     def gettimeout(self) -> float | None:
         """The timeout set with :meth:`settimeout`, or None."""
@@ -264,13 +253,7 @@ class Socket:
     @staticmethod
     def _encode(option: SocketOption, value: object) -> bytes:
         if option.kind is OptionKind.LINGER:
-            if (
-                not isinstance(value, tuple)
-                or len(value) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-            ):
-                raise TypeError(f"{option.c_name} value must be an (onoff, seconds) tuple of ints")
-            onoff, seconds = value
+            onoff, seconds = check_int_pair(value, f"{option.c_name} value (onoff, seconds)")
             if not (0 <= onoff <= 0xFFFF and 0 <= seconds <= 0xFFFF):
                 raise ValueError(f"{option.c_name} onoff and seconds must be 0-65535, got {value}")
             return raw.backend.pack_linger(onoff, seconds)
@@ -315,9 +298,7 @@ class Socket:
     def listen(self, backlog: int = 128) -> None:
         """Start accepting connections, with up to *backlog* waiting."""
         handle = self._live()
-        if isinstance(backlog, bool) or not isinstance(backlog, int) or backlog < 0:
-            raise ValueError(f"backlog must be an int >= 0, got {backlog!r}")
-        raw.listen(handle, backlog)
+        raw.listen(handle, check_int(backlog, "backlog", 0))
         self._bound = True
 
     def accept(self) -> tuple[Socket, Address]:
@@ -401,14 +382,8 @@ class Socket:
         """
         if self._report is not None:
             return self._report
-        if isinstance(drain_timeout, bool) or not isinstance(drain_timeout, (int, float)):
-            raise TypeError(f"drain_timeout must be a number, not {type(drain_timeout).__name__}")
-        if not (drain_timeout >= 0 and math.isfinite(drain_timeout)):
-            raise ValueError(f"drain_timeout must be a finite number >= 0, got {drain_timeout}")
-        if isinstance(drain_limit, bool) or not isinstance(drain_limit, int):
-            raise TypeError(f"drain_limit must be an int, not {type(drain_limit).__name__}")
-        if drain_limit < 0:
-            raise ValueError(f"drain_limit must be >= 0, got {drain_limit}")
+        drain_timeout = check_seconds(drain_timeout, "drain_timeout")
+        drain_limit = check_int(drain_limit, "drain_limit", 0)
         started = time.monotonic()
         handle = self._handle
         reason, drained = CloseReason.NOT_CONNECTED, 0
