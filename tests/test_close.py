@@ -18,6 +18,7 @@ from winsockx import (
     AF_INET,
     AF_INET6,
     SOCK_DGRAM,
+    SOL_SOCKET,
     CloseReason,
     CloseReport,
     ShutdownHow,
@@ -380,3 +381,31 @@ def test_detach_then_close(sockets: Sockets) -> None:
         assert raw.getpeername(handle) == peer.getsockname()
     finally:
         raw.closesocket(handle)
+
+
+def test_interrupted_drain_still_closes(sockets: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception raised while draining (an injected interrupt) still closes the handle.
+
+    The report says ERROR rather than pretending nothing was connected, and a second
+    close() returns that same report. The interrupt is injected into raw.select, the
+    one thing the OS cannot be asked to do on demand.
+    """
+    client, _server = sockets.pair(AF_INET)
+    handle = client.fileno()
+
+    class Interrupt(BaseException):
+        pass
+
+    def interrupting_select(*args: object, **kwargs: object) -> Any:
+        raise Interrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(raw, "select", interrupting_select)
+        with pytest.raises(Interrupt):
+            client.close(drain_timeout=5.0)
+    report = client.close()
+    assert report.reason is CloseReason.ERROR
+    assert not report.graceful
+    with pytest.raises(WinsockError) as info:
+        raw.getsockopt(handle, SOL_SOCKET, SocketOption.TYPE.optname)
+    assert info.value.winerror == 10038

@@ -389,6 +389,8 @@ class Socket:
         reason, drained = CloseReason.NOT_CONNECTED, 0
         try:
             if self._connected and self._type == SocketType.SOCK_STREAM:
+                # Stays ERROR if draining is interrupted (e.g. KeyboardInterrupt).
+                reason = CloseReason.ERROR
                 reason, drained = _drain(handle, started + drain_timeout, drain_limit)
         finally:
             self._handle = -1
