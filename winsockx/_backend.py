@@ -12,12 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from .errors import WinsockError, make_error
 from .results import WSAData
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
-
-    from .errors import WinsockError
 
 SelectResult = tuple[list[int], list[int], list[int]]
 
@@ -39,8 +38,6 @@ class OsFailure(Exception):
         hint: str | None = None,
     ) -> WinsockError:
         """The public exception for this failure in *function*."""
-        from .errors import make_error
-
         return make_error(
             self.winerror,
             function,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, overload
 
 from ._backend import Backend, OsFailure, load_backend
 from .address import Address, AddressLike, pack_sockaddr, parse_address, unpack_sockaddr
-from .constants import AddressFamily, Protocol, SocketOption, SocketType
+from .constants import AddressFamily, Protocol, ShutdownHow, SocketOption, SocketType
 from .errors import WSAError
 from .results import WSAData
 
@@ -291,13 +291,9 @@ def shutdown(handle: int, how: int) -> None:
     try:
         backend.shutdown(handle, how)
     except OsFailure as f:
-        raise f.error("shutdown", argument=_enum_name_how(how), hint=_hint("shutdown", f)) from None
-
-
-def _enum_name_how(how: int) -> str:
-    from .constants import ShutdownHow
-
-    return _enum_name(ShutdownHow, how)
+        raise f.error(
+            "shutdown", argument=_enum_name(ShutdownHow, how), hint=_hint("shutdown", f)
+        ) from None
 
 
 def _unpack(data: bytes) -> Address:

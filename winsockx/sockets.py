@@ -117,14 +117,11 @@ class Socket:
         *,
         exclusive: bool = False,
     ) -> None:
-        self._handle = -1
-        self._report: CloseReport | None = None
+        # Set first, so __del__ finds a consistent object if validation raises.
+        self._init(-1, AddressFamily.AF_INET, SocketType.SOCK_STREAM, 0, connected=False)
         self._family = _family(family)
         self._type = _socket_type(type)
         self._proto = _protocol(proto)
-        self._bound = False
-        self._connected = False
-        self._timeout: float | None = None
         ensure_started()
         self._handle = raw.socket(self._family, self._type, self._proto)
         if exclusive:
@@ -140,15 +137,27 @@ class Socket:
     ) -> Socket:
         """Wrap a connected handle returned by ``accept``."""
         sock = cls.__new__(cls)
-        sock._handle = handle
-        sock._report = None
-        sock._family = family
-        sock._type = type
-        sock._proto = proto
-        sock._bound = True
-        sock._connected = True
-        sock._timeout = None
+        sock._init(handle, family, type, proto, connected=True)
         return sock
+
+    def _init(
+        self,
+        handle: int,
+        family: AddressFamily,
+        type: SocketType,
+        proto: Protocol | int,
+        *,
+        connected: bool,
+    ) -> None:
+        self._handle = handle
+        self._report: CloseReport | None = None
+        self._family = family
+        self._type = type
+        self._proto = proto
+        # A connected socket is bound too (connect and accept bind implicitly).
+        self._bound = connected
+        self._connected = connected
+        self._timeout: float | None = None
 
     # -- state -----------------------------------------------------------------
 
