@@ -19,6 +19,12 @@ export PYTHONPATH="Z:${root//\//\\}"
 export PYTHONUTF8=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 # Windows CPython aborts in init_sys_streams when stdout/stderr is a regular file,
 # so its output always goes through a pipe.
-wine "$WINSOCKX_WINE_PYTHON" "$@" </dev/null 2>&1 | cat
+# A hard bound on the whole run (per-test timeouts cannot catch a hang in Wine itself):
+# TERM after WINSOCKX_WINE_TIMEOUT seconds, KILL 30 s later; timeout exits 124 then.
+limit="${WINSOCKX_WINE_TIMEOUT:-1800}"
+timeout --kill-after=30 "$limit" wine "$WINSOCKX_WINE_PYTHON" "$@" </dev/null 2>&1 | cat
 status=${PIPESTATUS[0]}
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    echo "run-wine: stopped after ${limit} s (WINSOCKX_WINE_TIMEOUT)" >&2
+fi
 exit "$status"
