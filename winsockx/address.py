@@ -112,6 +112,11 @@ def parse_address(family: AddressFamily, address: Any, name: str = "address") ->
     >>> parse_address(AddressFamily.AF_INET, ("127.0.0.1", 80))
     Address(host='127.0.0.1', port=80, family=<AddressFamily.AF_INET: 2>, flowinfo=0, scope_id=0)
     """
+    if type(address) is tuple and len(address) == 2:
+        # The common case, checked without the general path's overhead.
+        host, port = address
+        if type(host) is str and type(port) is int and 0 <= port <= 0xFFFF:
+            return Address(_parse_host(family, host)[1], port, family)
     if isinstance(address, Address):
         if address.family != family:
             raise ValueError(f"{name} is {address.family.name} but the socket is {family.name}")

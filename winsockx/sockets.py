@@ -45,12 +45,24 @@ OptionValue = Union[bool, int, tuple[int, int]]
 """An option value: ``bool`` for flags, ``int`` for sizes, ``(onoff, seconds)`` for LINGER."""
 
 _DRAIN_CHUNK = 65536
+_C_TRUE = (1).to_bytes(4, "little")
+_C_FALSE = bytes(4)
 _RESET_CODES = frozenset(
     {WSAError.WSAECONNRESET, WSAError.WSAECONNABORTED, WSAError.WSAENETRESET, WSAError.WSAENOTCONN}
 )
 
 
+# Accepted values, for the fast path of the checks below (every Socket runs them).
+_FAMILIES = {f.value: f for f in (AddressFamily.AF_INET, AddressFamily.AF_INET6)}
+_TYPES = {t.value: t for t in SocketType}
+_PROTOCOLS = {p.value: p for p in Protocol}
+
+
 def _family(value: object) -> AddressFamily:
+    if type(value) is AddressFamily or type(value) is int:
+        known = _FAMILIES.get(value)
+        if known is not None:
+            return known
     value = check_int(value, "family", what="an AddressFamily or int")
     if value not in (AddressFamily.AF_INET, AddressFamily.AF_INET6):
         raise ValueError(f"family must be AF_INET (2) or AF_INET6 (23), got {value}")
@@ -58,6 +70,10 @@ def _family(value: object) -> AddressFamily:
 
 
 def _socket_type(value: object) -> SocketType:
+    if type(value) is SocketType or type(value) is int:
+        known = _TYPES.get(value)
+        if known is not None:
+            return known
     value = check_int(value, "type", what="a SocketType or int")
     try:
         return SocketType(value)
@@ -68,6 +84,10 @@ def _socket_type(value: object) -> SocketType:
 
 
 def _protocol(value: object) -> Protocol | int:
+    if type(value) is Protocol or type(value) is int:
+        known = _PROTOCOLS.get(value)
+        if known is not None:
+            return known
     value = check_int(value, "proto", 0, 255, what="a Protocol or int")
     try:
         return Protocol(value)
@@ -261,6 +281,8 @@ class Socket:
 
     @staticmethod
     def _encode(option: SocketOption, value: object) -> bytes:
+        if option.kind is OptionKind.BOOL and (type(value) is bool or type(value) is int):
+            return _C_TRUE if value else _C_FALSE
         if option.kind is OptionKind.LINGER:
             onoff, seconds = check_int_pair(value, f"{option.c_name} value (onoff, seconds)")
             if not (0 <= onoff <= 0xFFFF and 0 <= seconds <= 0xFFFF):
