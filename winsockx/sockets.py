@@ -7,7 +7,7 @@ import contextlib
 import time
 import warnings
 from types import TracebackType
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypeVar, Union
 
 from . import raw
 from ._checks import check_int, check_int_pair, check_seconds
@@ -57,12 +57,21 @@ _FAMILIES = {f.value: f for f in (AddressFamily.AF_INET, AddressFamily.AF_INET6)
 _TYPES = {t.value: t for t in SocketType}
 _PROTOCOLS = {p.value: p for p in Protocol}
 
+_E = TypeVar("_E", AddressFamily, SocketType, Protocol)
+
+
+def _known(value: object, kind: type[_E], table: dict[int, _E]) -> _E | None:
+    """The member for an enum member or plain int in *table*; None sends the caller
+    down its general check (bools and other types, unknown values, errors)."""
+    if type(value) is kind or type(value) is int:
+        return table.get(value)
+    return None
+
 
 def _family(value: object) -> AddressFamily:
-    if type(value) is AddressFamily or type(value) is int:
-        known = _FAMILIES.get(value)
-        if known is not None:
-            return known
+    known = _known(value, AddressFamily, _FAMILIES)
+    if known is not None:
+        return known
     value = check_int(value, "family", what="an AddressFamily or int")
     if value not in (AddressFamily.AF_INET, AddressFamily.AF_INET6):
         raise ValueError(f"family must be AF_INET (2) or AF_INET6 (23), got {value}")
@@ -70,10 +79,9 @@ def _family(value: object) -> AddressFamily:
 
 
 def _socket_type(value: object) -> SocketType:
-    if type(value) is SocketType or type(value) is int:
-        known = _TYPES.get(value)
-        if known is not None:
-            return known
+    known = _known(value, SocketType, _TYPES)
+    if known is not None:
+        return known
     value = check_int(value, "type", what="a SocketType or int")
     try:
         return SocketType(value)
@@ -84,10 +92,9 @@ def _socket_type(value: object) -> SocketType:
 
 
 def _protocol(value: object) -> Protocol | int:
-    if type(value) is Protocol or type(value) is int:
-        known = _PROTOCOLS.get(value)
-        if known is not None:
-            return known
+    known = _known(value, Protocol, _PROTOCOLS)
+    if known is not None:
+        return known
     value = check_int(value, "proto", 0, 255, what="a Protocol or int")
     try:
         return Protocol(value)
