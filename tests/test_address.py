@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import random
+import socket
+import sys
 
 import pytest
 
@@ -143,6 +147,94 @@ def test_address_object_passes_through() -> None:
     assert parse_address(AF_INET, a) is a
 
 
+def test_address_object_host_made_canonical() -> None:
+    """An Address with non-canonical host text comes back with the canonical text."""
+    parsed = parse_address(AF_INET6, Address("FE80:0::A", 9, AF_INET6, 1, 2))
+    assert parsed == Address("fe80::a", 9, AF_INET6, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("address", "error", "pattern"),
+    [
+        (Address("127.0.0.1", 70000, AF_INET), ValueError, r"port must be between 0 and 65535"),
+        (Address("127.0.0.1", -1, AF_INET), ValueError, r"port must be between 0 and 65535"),
+        (Address("::1", 1, AF_INET6, 2**32), ValueError, r"flowinfo must be between"),
+        (Address("::1", 1, AF_INET6, -1), ValueError, r"flowinfo must be between"),
+        (Address("::1", 1, AF_INET6, 0, 2**32), ValueError, r"scope_id must be between"),
+        (Address("127.0.0.1", 1, AF_INET, 0, 3), ValueError, r"must be 0 for AF_INET"),
+        (Address("127.0.0.1", "80", AF_INET), TypeError, r"port must be an int"),  # type: ignore[arg-type]
+        (Address("127.0.0.1", True, AF_INET), TypeError, r"port must be an int"),
+        (Address(b"127.0.0.1", 1, AF_INET), TypeError, r"host must be a str"),  # type: ignore[arg-type]
+        (Address("example.com", 1, AF_INET), ValueError, r"not an IP address literal"),
+        (Address("::1", 1, AF_INET), ValueError, r"'::1' is IPv6 but the socket is AF_INET"),
+    ],
+)
+def test_address_object_checked_like_a_tuple(
+    address: Address, error: type[Exception], pattern: str
+) -> None:
+    """parse_address checks every field of an Address, as it does a tuple's."""
+    with pytest.raises(error, match=pattern):
+        parse_address(address.family, address, name="target")
+
+
+def test_address_object_of_other_family() -> None:
+    """An Address of the other family is refused, naming both families."""
+    with pytest.raises(ValueError, match=r"^target is AF_INET6 but the socket is AF_INET$"):
+        parse_address(AF_INET, Address("::1", 1, AF_INET6), name="target")
+
+
+@pytest.mark.parametrize(
+    ("address", "error", "pattern"),
+    [
+        (Address("127.0.0.1", 70000, AF_INET), ValueError, r"port must be between 0 and 65535"),
+        (Address("::1", 1, AF_INET6, 2**32), ValueError, r"flowinfo must be between"),
+        (Address("::1", 1, AF_INET6, 0, -1), ValueError, r"scope_id must be between"),
+        (Address("127.0.0.1", 1.5, AF_INET), TypeError, r"port must be an int"),  # type: ignore[arg-type]
+        (Address(["127.0.0.1"], 1, AF_INET), TypeError, r"host must be a str"),  # type: ignore[arg-type]
+        (Address("127.0.0.1", 1, 1), ValueError, r"family must be AF_INET or AF_INET6"),  # type: ignore[arg-type]
+    ],
+)
+def test_pack_sockaddr_names_the_bad_field(
+    address: Address, error: type[Exception], pattern: str
+) -> None:
+    """An Address that skipped parse_address is refused by name, never an OverflowError."""
+    with pytest.raises(error, match=pattern):
+        pack_sockaddr(address, 2)
+
+
+def test_bind_refuses_bad_address_object(sockets: Sockets) -> None:
+    """Socket.bind given an Address with port 70000 raises ValueError before any call."""
+    sock = sockets.new(AF_INET, SOCK_STREAM)
+    with pytest.raises(ValueError, match=r"port must be between 0 and 65535, got 70000"):
+        sock.bind(Address("127.0.0.1", 70000, AF_INET))
+    sock.bind(Address("127.0.0.1", 0, AF_INET))  # still unbound, so this works
+    assert sock.getsockname().host == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("host", "pattern"),
+    [
+        ("127.0.0.1\0", r"contains a NUL character; pass the IP address text without it"),
+        ("127.0.0.1\x00.evil", r"contains a NUL character"),
+        ("\0", r"contains a NUL character"),
+        (
+            "\uff11\uff12\uff17.0.0.1",
+            r"character '\uff11' \(U\+FF11\); write the IP address with ASCII",
+        ),
+        ("127.0.0.\u0661", r"non-ASCII character '\u0661' \(U\+0661\)"),
+        ("fe80::\u00e9", r"non-ASCII character 'é' \(U\+00E9\)"),
+        ("::1\udcff", r"non-ASCII character '\\udcff' \(U\+DCFF\)"),
+    ],
+)
+def test_nul_and_non_ascii_hosts(host: str, pattern: str) -> None:
+    """Hosts with NUL or non-ASCII characters are refused with a message saying which."""
+    family = AF_INET6 if ":" in host else AF_INET
+    with pytest.raises(ValueError, match=pattern):
+        parse_address(family, (host, 1))
+    with pytest.raises(ValueError, match=pattern):
+        parse_address(family, Address(host, 1, family))
+
+
 @pytest.mark.parametrize(
     "address",
     [
@@ -168,6 +260,77 @@ def test_format_host_mapped() -> None:
     assert format_host(AF_INET6, packed) == "::ffff:192.0.2.1"
 
 
+# Text as glibc 2.36's inet_ntop writes it (measured on Debian 12).
+GLIBC_TEXT = {
+    "::1.2.3.4": "::1.2.3.4",
+    "::0.1.0.0": "::0.1.0.0",
+    "::255.255.255.255": "::255.255.255.255",
+    "::0.0.1.2": "::102",
+    "::0.0.0.1": "::1",
+    "::": "::",
+    "::1": "::1",
+    "::2": "::2",
+    "::ffff": "::ffff",
+    "::ffff:1.2.3.4": "::ffff:1.2.3.4",
+    "::ffff:1:2": "::ffff:0.1.0.2",
+    "::ffff:0:0": "::ffff:0.0.0.0",
+    "::ffff:0:1.2.3.4": "::ffff:0:102:304",
+    "::1:ffff:1.2.3.4": "::1:ffff:102:304",
+    "::1:0:0:0": "::1:0:0:0",
+    "0:0:0:0:1::": "::1:0:0:0",
+    "1::": "1::",
+    "2001:db8::1": "2001:db8::1",
+    "1:0:0:1:0:0:0:1": "1:0:0:1::1",
+    "64:ff9b::1.2.3.4": "64:ff9b::102:304",
+    "fe80::5efe:1.2.3.4": "fe80::5efe:102:304",
+    "FE80::A": "fe80::a",
+}
+
+# Where Wine 8's inet_ntop (Winsock's) writes another text than glibc's.
+WINSOCK_DIFFERS = {"::ffff:0:0", "::ffff:0:1.2.3.4", "fe80::5efe:1.2.3.4"}
+
+
+@pytest.mark.parametrize("text", sorted(GLIBC_TEXT))
+def test_format_host_as_glibc(text: str) -> None:
+    """IPv6 text is glibc's, IPv4-compatible and IPv4-mapped forms included."""
+    packed = ipaddress.IPv6Address(text).packed
+    assert format_host(AF_INET6, packed) == GLIBC_TEXT[text]
+    assert parse_address(AF_INET6, (text, 1)).host == GLIBC_TEXT[text]
+
+
+@pytest.mark.parametrize("text", sorted(GLIBC_TEXT))
+def test_format_host_matches_system_inet_ntop(text: str) -> None:
+    """The system's own inet_ntop agrees (Winsock's too, where its text is the same)."""
+    if sys.platform == "win32" and text in WINSOCK_DIFFERS:
+        pytest.skip("Winsock writes its own text for this one (see format_host)")
+    packed = socket.inet_pton(socket.AF_INET6, text)
+    assert format_host(AF_INET6, packed) == socket.inet_ntop(socket.AF_INET6, packed)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Winsock's inet_ntop differs in a few forms")
+def test_format_host_matches_glibc_on_a_spread() -> None:
+    """Thousands of addresses dense in zero groups, 0xffff and small values print as glibc does."""
+    rng = random.Random(5150)
+    choices = [0, 0, 0, 0, 1, 0xFFFF, 0x102, 0x5EFE]
+    for _ in range(5000):
+        words = [
+            rng.choice(choices) if rng.random() < 0.8 else rng.randrange(0x10000) for _ in range(8)
+        ]
+        packed = b"".join(w.to_bytes(2, "big") for w in words)
+        assert format_host(AF_INET6, packed) == socket.inet_ntop(socket.AF_INET6, packed), words
+    for value in range(1 << 12):
+        # Every address whose last word alone is set, and the same after ::ffff.
+        for prefix in (bytes(14), bytes(10) + b"\xff\xff\0\0"):
+            packed = prefix + value.to_bytes(2, "big")
+            assert format_host(AF_INET6, packed) == socket.inet_ntop(socket.AF_INET6, packed)
+
+
+@pytest.mark.parametrize("packed", [bytes(4), bytes([127, 0, 0, 1]), bytes([255] * 4)])
+def test_format_host_ipv4(packed: bytes) -> None:
+    """IPv4 text is the dotted quad the system writes."""
+    assert format_host(AF_INET, packed) == socket.inet_ntop(socket.AF_INET, packed)
+
+
 @pytest.mark.parametrize("kind", [SOCK_STREAM, SOCK_DGRAM])
 def test_getsockname_is_an_address(sockets: Sockets, kind: int) -> None:
     """getsockname returns an Address that a second socket accepts as a target."""
@@ -182,6 +345,20 @@ def test_getsockname_is_an_address(sockets: Sockets, kind: int) -> None:
     if kind == SOCK_DGRAM:
         b.connect(name)
         assert b.getpeername() == name
+
+
+def test_ipv4_compatible_peer_name(sockets: Sockets) -> None:
+    """The stack's own sockaddr for an IPv4-compatible peer reads as ``::a.b.c.d``.
+
+    No interface has such an address to bind, so a UDP socket is connected to one
+    (nothing is sent) and its peer name, as the stack reports it, is checked.
+    """
+    sock = sockets.new(AF_INET6, SOCK_DGRAM)
+    try:
+        sock.connect(("::127.0.0.1", 9))
+    except OSError as exc:
+        pytest.skip(f"the stack refuses an IPv4-compatible peer: {exc}")
+    assert sock.getpeername().host == "::127.0.0.1"
 
 
 def test_ipv4_mapped_bind_on_dual_stack(sockets: Sockets) -> None:

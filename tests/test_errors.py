@@ -1,16 +1,28 @@
-"""Tests for winsockx.errors and winsockx._errno_map (pure logic, any OS)."""
+"""Tests for winsockx.errors and winsockx._errno_map.
+
+Mostly pure logic on any OS; the last tests make real sockets fail to check
+that the codes of the two backends agree.
+"""
 
 from __future__ import annotations
 
 import copy
 import errno
+import os
 import pickle
+import re
 import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from winsockx._errno_map import ERRNO_TO_WSA, wsa_code_for_errno
+from winsockx import AF_INET, IPPROTO_TCP, SOCK_STREAM, ShutdownHow, raw
+from winsockx._errno_map import _PAIRS, ERRNO_TO_WSA, wsa_code_for_errno
 from winsockx.errors import (
+    _ERROR_CLASSES,
+    _MEANINGS,
     AddressInUseError,
     AddressNotAvailableError,
     NotASocketError,
@@ -50,6 +62,18 @@ SUBCLASSES: dict[int, tuple[type[WinsockError], type[OSError] | None]] = {
     10093: (NotInitialisedError, None),
 }
 
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "errors.rst"
+
+# The WSA_* codes of Microsoft's "Windows Sockets Error Codes" page, with its short text.
+SYSTEM_CODES = {
+    6: ("WSA_INVALID_HANDLE", "Specified event object handle is invalid."),
+    8: ("WSA_NOT_ENOUGH_MEMORY", "Insufficient memory available."),
+    87: ("WSA_INVALID_PARAMETER", "One or more parameters are invalid."),
+    995: ("WSA_OPERATION_ABORTED", "Overlapped operation aborted."),
+    996: ("WSA_IO_INCOMPLETE", "Overlapped I/O event object not in signaled state."),
+    997: ("WSA_IO_PENDING", "Overlapped operations will complete later."),
+}
+
 
 def test_every_member_has_a_meaning() -> None:
     """Every WSAError member has a non-empty, sentence-like meaning."""
@@ -73,9 +97,10 @@ def test_known_member_values() -> None:
 
 
 def test_member_range_is_complete() -> None:
-    """The enum holds exactly the winerror.h WSA blocks, with no gaps inside them."""
+    """The enum holds the six WSA_* system codes and the winerror.h WSA blocks, no gaps."""
     expected = (
-        {10004, 10009, 10013, 10014, 10022, 10024}
+        set(SYSTEM_CODES)
+        | {10004, 10009, 10013, 10014, 10022, 10024}
         | set(range(10035, 10072))
         | {10091, 10092, 10093}
         | set(range(10101, 10113))
@@ -89,6 +114,76 @@ def test_known_meanings() -> None:
     assert WSAError.WSAEACCES.meaning == "Permission denied."
     assert WSAError.WSAEADDRINUSE.meaning == "Address already in use."
     assert WSAError.WSAECONNREFUSED.meaning == "Connection refused."
+
+
+@pytest.mark.parametrize("value", sorted(SYSTEM_CODES))
+def test_system_codes(value: int) -> None:
+    """The WSA_* system codes are members with the page's text, shown by name in str()."""
+    name, meaning = SYSTEM_CODES[value]
+    member = WSAError(value)
+    assert member.name == name
+    assert member.meaning == meaning
+    err = make_error(value, "recv")
+    assert type(err) is WinsockError
+    assert err.code is member
+    assert str(err) == f"recv() failed: {name} ({value}) {meaning}"
+
+
+def test_operation_aborted_is_shown_by_name() -> None:
+    """995, what Wine reports for an accept ended by closesocket, reads as the page says."""
+    err = make_error(995, "accept")
+    assert str(err) == "accept() failed: WSA_OPERATION_ABORTED (995) Overlapped operation aborted."
+    # Not InterruptedError (PEP 475 retries those) nor a connection error, as in CPython.
+    assert not isinstance(err, (InterruptedError, ConnectionError, BlockingIOError))
+    assert error_class_for(995) is WinsockError
+
+
+def test_wait_timeout_is_not_an_error_code() -> None:
+    """WSA_WAIT_TIMEOUT (258) is a WSAWaitForMultipleEvents result, not an error code."""
+    with pytest.raises(ValueError, match="258"):
+        WSAError(258)
+
+
+def test_tables_cover_the_enum() -> None:
+    """Every member has a meaning, and every classified code is a member."""
+    assert set(_MEANINGS) == set(WSAError)
+    assert all(isinstance(code, WSAError) for code in _ERROR_CLASSES)
+    assert {code: cls for code, (cls, _) in SUBCLASSES.items()} == dict(_ERROR_CLASSES)
+
+
+def test_class_docstrings_name_their_codes() -> None:
+    """Each subclass's docstring opens with the names of the codes mapped to it."""
+    for code, cls in _ERROR_CLASSES.items():
+        first_line = (cls.__doc__ or "").splitlines()[0]
+        assert f"``{WSAError(code).name}``" in first_line, cls.__name__
+
+
+def _docs_text() -> str:
+    if not DOCS.is_file():
+        pytest.skip(f"{DOCS} is not in this checkout")
+    return DOCS.read_text(encoding="utf-8")
+
+
+def test_docs_class_table_matches() -> None:
+    """docs/errors.rst's class table lists exactly the codes of _ERROR_CLASSES."""
+    rows = re.findall(
+        r"^   \* - :class:`~winsockx\.errors\.(\w+)`\n     - (.*)$", _docs_text(), re.M
+    )
+    documented: dict[int, str] = {}
+    for cls_name, codes in rows:
+        for name, value in re.findall(r"``(\w+)`` \((\d+)\)", codes):
+            assert WSAError[name] == int(value), name
+            documented[int(value)] = cls_name
+    assert documented == {int(code): cls.__name__ for code, cls in _ERROR_CLASSES.items()}
+    assert "WinsockError" in {cls_name for cls_name, _ in rows}
+
+
+def test_docs_errno_table_matches() -> None:
+    """docs/errors.rst's errno table is _errno_map's table, in order, with the right values."""
+    rows = re.findall(r"^``(E[A-Z]+)``\s+``(WSA\w+)``\s+(\d+)", _docs_text(), re.M)
+    assert [(name, WSAError[code]) for name, code, _ in rows] == list(_PAIRS)
+    for _, code, value in rows:
+        assert WSAError[code] == int(value), code
 
 
 @pytest.mark.parametrize("code", sorted(SUBCLASSES))
@@ -152,14 +247,62 @@ def test_diagnosis_set_later_shows_in_str() -> None:
 
 
 def test_unknown_code() -> None:
-    """A non-WSA code (plain Windows error 6) gives the base class and code None."""
-    err = make_error(6, "closesocket")
+    """A code with no system text gives the base class, code None and an honest message."""
+    err = make_error(12345, "closesocket")
     assert type(err) is WinsockError
     assert err.code is None
-    assert err.winerror == 6
-    assert err.strerror == "Unknown error."
-    assert str(err) == "closesocket() failed: error 6 Unknown error."
-    assert error_class_for(6) is WinsockError
+    assert err.winerror == 12345
+    assert err.strerror == "Unknown Winsock error code 12345."
+    assert str(err) == "closesocket() failed: Unknown Winsock error code 12345."
+    assert error_class_for(12345) is WinsockError
+
+
+def test_other_windows_code_uses_formatmessage() -> None:
+    """On Windows a system error code outside WSAError reads as FormatMessage has it.
+
+    ctypes.FormatError calls FormatMessage by another route than cffi.
+    """
+    if sys.platform != "win32":  # a skip mypy also sees: ctypes.FormatError is Windows'
+        pytest.skip("FormatMessage is Windows'")
+    import ctypes
+
+    expected = ctypes.FormatError(1234).rstrip(" \r\n.")  # ERROR_PORT_UNREACHABLE
+    assert expected
+    err = make_error(1234, "WSARecv")
+    assert err.code is None
+    assert err.strerror == expected + "."
+    assert str(err) == f"WSARecv() failed: error 1234 {expected}."
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has FormatMessage text for it")
+def test_other_windows_code_elsewhere() -> None:
+    """Elsewhere no system knows the Windows code's text, and the message says so."""
+    err = make_error(1234, "WSARecv")
+    assert str(err) == "WSARecv() failed: Unknown Winsock error code 1234."
+
+
+@pytest.mark.parametrize("code", [-1, 0, 64, 258, 1234, 12345, 2**31 - 1, 2**31, 2**32 - 1, 2**40])
+def test_never_unknown_error(code: int) -> None:
+    """No code, however odd, gives the old "Unknown error" text or fails to build.
+
+    -1 matters on Windows: cffi's getwinerror reads it as "the thread's last error".
+    """
+    err = make_error(code, "op")
+    assert "Unknown error" not in str(err)
+    assert err.strerror
+    assert err.strerror.endswith(".")
+    if code in (-1, 2**32 - 1, 2**40):
+        assert err.strerror == f"Unknown Winsock error code {code}."
+
+
+def test_posix_errno_unknown_to_libc() -> None:
+    """An errno the C library has no text for says so instead of "Unknown error"."""
+    value = 99999
+    if not os.strerror(value).startswith("Unknown error"):
+        pytest.skip(f"this C library knows errno {value}: {os.strerror(value)!r}")
+    err = make_error(None, "recv", posix_errno=value)
+    assert err.strerror == f"Unknown errno value {value}."
+    assert "Unknown error" not in str(err)
 
 
 def test_oserror_fields() -> None:
@@ -266,6 +409,12 @@ def test_repr_names_class_and_code() -> None:
         ("ENFILE", WSAError.WSAEMFILE),
         ("ETIMEDOUT", WSAError.WSAETIMEDOUT),
         ("EINTR", WSAError.WSAEINTR),
+        # Winsock's non-blocking connect says WSAEWOULDBLOCK where libc says EINPROGRESS.
+        ("EINPROGRESS", WSAError.WSAEWOULDBLOCK),
+        ("EALREADY", WSAError.WSAEALREADY),
+        ("ECONNRESET", WSAError.WSAECONNRESET),
+        ("ENOTCONN", WSAError.WSAENOTCONN),
+        ("EINVAL", WSAError.WSAEINVAL),
     ],
 )
 def test_errno_mapping(name: str, expected: WSAError) -> None:
@@ -306,3 +455,118 @@ def test_usage_errors_are_not_oserror(cls: type[UsageError]) -> None:
     assert issubclass(cls, UsageError)
     with pytest.raises(UsageError):
         raise cls("refused")
+
+
+# -- the codes real sockets give ------------------------------------------------
+
+
+@pytest.fixture
+def started() -> Iterator[None]:
+    """WSAStartup for the raw calls, paired with WSACleanup."""
+    raw.WSAStartup()
+    yield
+    raw.WSACleanup()
+
+
+class Handles:
+    """Raw socket handles made by one test, closed at teardown."""
+
+    def __init__(self) -> None:
+        self.open: list[int] = []
+
+    def new(self) -> int:
+        handle = raw.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)
+        self.open.append(handle)
+        return handle
+
+    def listener(self) -> int:
+        handle = self.new()
+        raw.bind(handle, ("127.0.0.1", 0))
+        raw.listen(handle, 4)
+        return handle
+
+    def close(self, handle: int) -> None:
+        self.open.remove(handle)
+        raw.closesocket(handle)
+
+
+@pytest.fixture
+def handles(started: None) -> Iterator[Handles]:
+    """A :class:`Handles` registry for the test."""
+    made = Handles()
+    yield made
+    for handle in made.open:
+        raw.closesocket(handle)
+
+
+def test_send_after_shutdown_is_wsaeshutdown(handles: Handles) -> None:
+    """send after shutdown(SD_SEND) fails with WSAESHUTDOWN (10058) on both backends.
+
+    Winsock reports 10058 itself; Linux says EPIPE, which the errno table maps to it.
+    """
+    listener = handles.listener()
+    client = handles.new()
+    raw.connect(client, raw.getsockname(listener))
+    server, _ = raw.accept(listener)
+    handles.open.append(server)
+    raw.shutdown(client, ShutdownHow.SD_SEND)
+    with pytest.raises(WinsockBrokenPipeError) as info:
+        raw.send(client, b"x")
+    assert info.value.code is WSAError.WSAESHUTDOWN
+    assert isinstance(info.value, BrokenPipeError)
+    assert str(info.value).startswith("send() failed: WSAESHUTDOWN (10058) ")
+
+
+def test_nonblocking_connect_is_wsaewouldblock(handles: Handles) -> None:
+    """A non-blocking connect that has not finished fails with WSAEWOULDBLOCK (10035).
+
+    Winsock's connect documentation gives 10035; Linux says EINPROGRESS.
+    """
+    listener = handles.listener()
+    client = handles.new()
+    raw.ioctlsocket(client, raw.FIONBIO, 1)
+    with pytest.raises(WinsockBlockingIOError) as info:
+        raw.connect(client, raw.getsockname(listener))
+    assert info.value.code is WSAError.WSAEWOULDBLOCK
+    assert isinstance(info.value, BlockingIOError)
+
+
+def test_recv_unconnected_is_wsaenotconn(handles: Handles) -> None:
+    """recv on a TCP socket that never connected fails with WSAENOTCONN (10057)."""
+    with pytest.raises(WinsockError) as info:
+        raw.recv(handles.new(), 1)
+    assert info.value.code is WSAError.WSAENOTCONN
+
+
+@pytest.mark.ws2_32
+def test_accept_ended_by_closesocket_is_named(handles: Handles) -> None:
+    """An accept ended by closesocket in another thread fails with a named code.
+
+    Wine 8 reports WSA_OPERATION_ABORTED (995), which winsockx once showed as
+    "error 995 Unknown error".  (Linux's close does not wake accept at all.)
+    """
+    listener = handles.listener()
+    failures: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            conn, _ = raw.accept(listener)
+        except WinsockError as exc:
+            failures.append(exc)
+        else:
+            raw.closesocket(conn)
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    waiter.join(0.5)  # let accept block
+    handles.close(listener)
+    waiter.join(10)
+    assert not waiter.is_alive(), "accept did not end when its socket was closed"
+    assert len(failures) == 1
+    err = failures[0]
+    assert isinstance(err, WinsockError)
+    assert err.code is not None, str(err)
+    if err.code is WSAError.WSA_OPERATION_ABORTED:
+        assert str(err) == (
+            "accept() failed: WSA_OPERATION_ABORTED (995) Overlapped operation aborted."
+        )

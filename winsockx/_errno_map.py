@@ -38,7 +38,11 @@ _PAIRS: Final[tuple[tuple[str, WSAError], ...]] = (
     ("ENFILE", WSAError.WSAEMFILE),
     ("EAGAIN", WSAError.WSAEWOULDBLOCK),
     ("EWOULDBLOCK", WSAError.WSAEWOULDBLOCK),
-    ("EINPROGRESS", WSAError.WSAEINPROGRESS),
+    # A non-blocking connect that has not finished: EINPROGRESS in libc,
+    # WSAEWOULDBLOCK (10035) in Winsock (connect documentation).  Winsock's
+    # WSAEINPROGRESS means a Winsock 1.1 blocking call is under way, which
+    # no libc call reports.
+    ("EINPROGRESS", WSAError.WSAEWOULDBLOCK),
     ("EALREADY", WSAError.WSAEALREADY),
     ("EDESTADDRREQ", WSAError.WSAEDESTADDRREQ),
     ("EMSGSIZE", WSAError.WSAEMSGSIZE),
@@ -64,8 +68,10 @@ _PAIRS: Final[tuple[tuple[str, WSAError], ...]] = (
     ("EISCONN", WSAError.WSAEISCONN),
     ("ENOTCONN", WSAError.WSAENOTCONN),
     ("ESHUTDOWN", WSAError.WSAESHUTDOWN),
-    # libc gives EPIPE for a send after shutdown(SHUT_WR) or after the peer
-    # closed; Winsock gives WSAESHUTDOWN (10058) for the same call.
+    # libc gives EPIPE for a send after shutdown(SHUT_WR); Winsock gives
+    # WSAESHUTDOWN (10058) for the same call.  Linux also says EPIPE for a send
+    # on a TCP socket that never connected, where Winsock says WSAENOTCONN;
+    # the errno alone cannot tell the two apart.
     ("EPIPE", WSAError.WSAESHUTDOWN),
     ("ETOOMANYREFS", WSAError.WSAETOOMANYREFS),
     ("ETIMEDOUT", WSAError.WSAETIMEDOUT),

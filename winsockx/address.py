@@ -22,6 +22,11 @@ AddressLike = Union[tuple[str, int], tuple[str, int, int, int], "Address"]
 class Address:
     """An IPv4 or IPv6 socket address.
 
+    Building one checks nothing, so the many the stack returns cost no more
+    than a plain dataclass; ``bind``, ``connect`` and the other socket calls
+    check the one they are given, field by field as a tuple, and refuse a bad
+    one with ``TypeError`` or ``ValueError``.
+
     >>> a = Address("127.0.0.1", 5150, AddressFamily.AF_INET)
     >>> str(a)
     '127.0.0.1:5150'
@@ -69,6 +74,17 @@ def _parse_host(family: AddressFamily, host: str) -> tuple[bytes, str]:
     if host == "":
         packed = bytes(4 if family == AddressFamily.AF_INET else 16)
         return packed, format_host(family, packed)
+    if not host.isascii():
+        bad = next(c for c in host if not c.isascii())
+        raise ValueError(
+            f"address host {host!r} contains the non-ASCII character {bad!r} (U+{ord(bad):04X});"
+            " write the IP address with ASCII digits, letters a-f, '.' and ':' only"
+        )
+    if "\0" in host:
+        # C would read the text only up to the NUL; refuse rather than guess which part counts.
+        raise ValueError(
+            f"address host {host!r} contains a NUL character; pass the IP address text without it"
+        )
     if "%" in host:
         # ipaddress accepts "fe80::1%3" but the scope would be lost on the way to the
         # sockaddr; Winsock wants it as the numeric scope_id field instead.
@@ -92,22 +108,49 @@ def _parse_host(family: AddressFamily, host: str) -> tuple[bytes, str]:
     return ip.packed, format_host(family, ip.packed)
 
 
+_ZERO_80_BITS = bytes(10)
+
+
 def format_host(family: AddressFamily, packed: bytes) -> str:
-    """Text form of address bytes, as Winsock's and glibc's ``inet_ntop`` write it."""
+    """Text form of address bytes, as glibc's ``inet_ntop`` writes it.
+
+    IPv6 text follows RFC 5952 (lower case, the longest run of zero groups as
+    ``::``), with a dotted quad for the last 32 bits where glibc writes one:
+    IPv4-mapped ``::ffff:a.b.c.d`` and IPv4-compatible ``::a.b.c.d`` (the
+    first 96 bits zero and the 7th group not, so ``::`` and ``::1`` stay as
+    they are).  Winsock's ``inet_ntop`` as Wine 8 implements it writes the
+    same for these, but also writes a dotted quad for ``::ffff:0:a.b.c.d``
+    and ISATAP (``fe80::5efe:a.b.c.d``) addresses, and ``::ffff:0:0`` for
+    ``::ffff:0.0.0.0``; winsockx writes glibc's form on every platform, so
+    one address has one text.
+
+    >>> format_host(AddressFamily.AF_INET6, bytes(12) + bytes([1, 2, 3, 4]))
+    '::1.2.3.4'
+    """
     if family == AddressFamily.AF_INET:
-        return str(ipaddress.IPv4Address(packed))
-    if packed[:12] == b"\0" * 10 + b"\xff\xff":
-        # IPv4-mapped: dotted quad at the end (Python < 3.13 writes hex groups).
-        return "::ffff:" + str(ipaddress.IPv4Address(packed[12:]))
+        return f"{packed[0]}.{packed[1]}.{packed[2]}.{packed[3]}"
+    if packed[:10] == _ZERO_80_BITS:
+        # glibc's rule: a dotted quad when the longest zero run starts at the first group
+        # and is 5 groups long followed by ffff, or exactly 6 long.  Python's ipaddress
+        # writes hex groups for both (before 3.13, even for the mapped form).
+        group6 = packed[10:12]
+        if group6 == b"\xff\xff":
+            return f"::ffff:{packed[12]}.{packed[13]}.{packed[14]}.{packed[15]}"
+        if group6 == b"\0\0" and packed[12:14] != b"\0\0":
+            return f"::{packed[12]}.{packed[13]}.{packed[14]}.{packed[15]}"
     return str(ipaddress.IPv6Address(packed))
 
 
 def parse_address(family: AddressFamily, address: Any, name: str = "address") -> Address:
     """Check a user-supplied address for *family* and return it as an :class:`Address`.
 
+    An :class:`Address` is checked field by field like a tuple, and returned
+    as it is when its host is already in canonical text.
+
     Raises:
-        TypeError: the address is not a tuple of the right shape and types.
-        ValueError: malformed host, wrong family, or port outside 0-65535.
+        TypeError: the address is not a tuple or Address of the right shape and types.
+        ValueError: malformed host, wrong family, port outside 0-65535, or
+            flowinfo or scope_id outside 0 to 2**32-1.
 
     >>> parse_address(AddressFamily.AF_INET, ("127.0.0.1", 80))
     Address(host='127.0.0.1', port=80, family=<AddressFamily.AF_INET: 2>, flowinfo=0, scope_id=0)
@@ -118,10 +161,7 @@ def parse_address(family: AddressFamily, address: Any, name: str = "address") ->
         if type(host) is str and type(port) is int and 0 <= port <= 0xFFFF:
             return Address(_parse_host(family, host)[1], port, family)
     if isinstance(address, Address):
-        if address.family != family:
-            raise ValueError(f"{name} is {address.family.name} but the socket is {family.name}")
-        _packed_host(family, address.host)
-        return address
+        return _checked(family, address, name)
     if not isinstance(address, tuple):
         raise TypeError(f"{name} must be a (host, port) tuple, not {type(address).__name__}")
     sizes = (2,) if family == AddressFamily.AF_INET else (2, 4)
@@ -143,6 +183,39 @@ def parse_address(family: AddressFamily, address: Any, name: str = "address") ->
     return Address(_parse_host(family, host)[1], port, family, flowinfo, scope_id)
 
 
+def _checked(family: AddressFamily, address: Address, name: str) -> Address:
+    """*address* with every field checked as parse_address checks a tuple's."""
+    host, port, flowinfo, scope_id = address.host, address.port, address.flowinfo, address.scope_id
+    if (
+        # The common case (a valid Address, e.g. from getsockname) in one expression.
+        address.family is family
+        and type(port) is int
+        and 0 <= port <= 0xFFFF
+        and type(flowinfo) is int
+        and type(scope_id) is int
+        and (
+            0 <= flowinfo <= 0xFFFFFFFF and 0 <= scope_id <= 0xFFFFFFFF
+            if family is AddressFamily.AF_INET6
+            else flowinfo == scope_id == 0
+        )
+        and type(host) is str
+        and _parse_host(family, host)[1] == host
+    ):
+        return address
+    if address.family != family:
+        given = getattr(address.family, "name", repr(address.family))
+        raise ValueError(f"{name} is {given} but the socket is {family.name}")
+    if not isinstance(host, str):
+        raise TypeError(f"{name} host must be a str, not {type(host).__name__}")
+    port = check_int(port, f"{name} port", 0, 0xFFFF)
+    flowinfo = check_int(flowinfo, f"{name} flowinfo", 0, 0xFFFFFFFF)
+    scope_id = check_int(scope_id, f"{name} scope_id", 0, 0xFFFFFFFF)
+    if family == AddressFamily.AF_INET and (flowinfo or scope_id):
+        # sockaddr_in has no room for them: they would be dropped without a word.
+        raise ValueError(f"{name} flowinfo and scope_id must be 0 for AF_INET")
+    return Address(_parse_host(family, host)[1], port, family, flowinfo, scope_id)
+
+
 # Both Winsock and Linux lay out sockaddr_in as {u16 family (host order), u16 port
 # (network order), 4 address bytes, 8 zero bytes} and sockaddr_in6 as {u16 family,
 # u16 port, u32 flowinfo, 16 address bytes, u32 scope_id}; only the family number
@@ -154,13 +227,29 @@ SOCKADDR_STORAGE_SIZE = 128
 
 
 def pack_sockaddr(address: Address, native_family: int) -> bytes:
-    """Encode *address* as a native ``sockaddr_in`` / ``sockaddr_in6``."""
-    packed = _packed_host(address.family, address.host)
-    port = address.port.to_bytes(2, "big")
-    if address.family == AddressFamily.AF_INET:
-        return _IN.pack(native_family, port, packed)
-    flow = address.flowinfo.to_bytes(4, "big")
-    return _IN6.pack(native_family, port, flow, packed, address.scope_id)
+    """Encode *address* as a native ``sockaddr_in`` / ``sockaddr_in6``.
+
+    Raises:
+        TypeError, ValueError: a field of *address* is of the wrong type or out of
+            range (the message of :func:`parse_address`).
+    """
+    family = address.family
+    try:
+        packed = _packed_host(family, address.host)
+        port = address.port.to_bytes(2, "big")
+        if family == AddressFamily.AF_INET:
+            return _IN.pack(native_family, port, packed)
+        if family == AddressFamily.AF_INET6:
+            flow = address.flowinfo.to_bytes(4, "big")
+            return _IN6.pack(native_family, port, flow, packed, address.scope_id)
+    except (AttributeError, OverflowError, TypeError, ValueError, struct.error):
+        pass
+    # Only an Address that skipped parse_address gets here: name the bad field, checked
+    # after the fact so that the common, valid case pays nothing for it.
+    if family not in (AddressFamily.AF_INET, AddressFamily.AF_INET6):
+        raise ValueError(f"address family must be AF_INET or AF_INET6, got {family!r}")
+    _checked(AddressFamily(family), address, "address")
+    raise ValueError(f"address {address!r} cannot be encoded as a sockaddr")
 
 
 def unpack_sockaddr(data: bytes, family: AddressFamily) -> Address:

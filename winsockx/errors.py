@@ -54,9 +54,15 @@ __all__ = [
 
 
 class WSAError(enum.IntEnum):
-    """Every Winsock error code of ``winerror.h`` (10004 to 11033).
+    """Every code of Microsoft's "Windows Sockets Error Codes" page.
 
-    Member names are spelled exactly as in ``winerror.h``, including its typo
+    That is the six ``WSA_*`` codes of ``winsock2.h`` (6 to 997), which are
+    Windows system error codes that overlapped and event calls pass through
+    ``WSAGetLastError``, and the ``WSA*`` codes of ``winerror.h`` (10004 to
+    11033).  ``WSA_WAIT_TIMEOUT`` (258) is left out: it is a return value of
+    ``WSAWaitForMultipleEvents``, not an error code.
+
+    Member names are spelled exactly as in the headers, including the typo
     ``WSA_QOS_EUNKOWNPSOBJ``.  Members compare equal to the plain integers
     returned by ``WSAGetLastError``.
 
@@ -64,10 +70,18 @@ class WSAError(enum.IntEnum):
 
         >>> WSAError(10048)
         <WSAError.WSAEADDRINUSE: 10048>
+        >>> WSAError(995)
+        <WSAError.WSA_OPERATION_ABORTED: 995>
         >>> WSAError.WSAEACCES.meaning
         'Permission denied.'
     """
 
+    WSA_INVALID_HANDLE = 6
+    WSA_NOT_ENOUGH_MEMORY = 8
+    WSA_INVALID_PARAMETER = 87
+    WSA_OPERATION_ABORTED = 995
+    WSA_IO_INCOMPLETE = 996
+    WSA_IO_PENDING = 997
     WSAEINTR = 10004
     WSAEBADF = 10009
     WSAEACCES = 10013
@@ -177,6 +191,12 @@ class WSAError(enum.IntEnum):
 
 
 _MEANINGS: Final[Mapping[WSAError, str]] = {
+    WSAError.WSA_INVALID_HANDLE: "Specified event object handle is invalid.",
+    WSAError.WSA_NOT_ENOUGH_MEMORY: "Insufficient memory available.",
+    WSAError.WSA_INVALID_PARAMETER: "One or more parameters are invalid.",
+    WSAError.WSA_OPERATION_ABORTED: "Overlapped operation aborted.",
+    WSAError.WSA_IO_INCOMPLETE: "Overlapped I/O event object not in signaled state.",
+    WSAError.WSA_IO_PENDING: "Overlapped operations will complete later.",
     WSAError.WSAEINTR: "Interrupted function call.",
     WSAError.WSAEBADF: "File handle is not valid.",
     WSAError.WSAEACCES: "Permission denied.",
@@ -270,8 +290,6 @@ _MEANINGS: Final[Mapping[WSAError, str]] = {
     WSAError.WSA_IPSEC_NAME_POLICY_ERROR: "Name based IPSEC policy could not be added.",
 }
 
-_UNKNOWN_MEANING: Final = "Unknown error."
-
 
 def _code_of(winerror: int | None) -> WSAError | None:
     if winerror is None:
@@ -282,15 +300,62 @@ def _code_of(winerror: int | None) -> WSAError | None:
         return None
 
 
+def _unknown_code_text(winerror: int) -> str:
+    return f"Unknown Winsock error code {winerror}."
+
+
+if sys.platform == "win32":
+
+    def _system_message(winerror: int) -> str | None:
+        """Windows' own text for a system error code (``FormatMessage``), or None."""
+        # Imported on first use only: importing errors.py stays cheap, and the
+        # module is only of use on Windows.
+        from ._ws2_32_ffi import ffi
+
+        # cffi takes a C int and reads -1 as "the thread's last error": pass a DWORD
+        # above 2**31 as its signed twin, and never -1.
+        if 0x80000000 <= winerror <= 0xFFFFFFFF:
+            winerror -= 1 << 32
+        if winerror == -1 or not -0x80000000 <= winerror <= 0x7FFFFFFF:
+            return None
+        text = ffi.getwinerror(winerror)[1]
+        # cffi substitutes "Windows Error 0x..." when FormatMessage has no text.
+        if not text or text.startswith("Windows Error 0x"):
+            return None
+        # cffi strips the trailing dot and line break.
+        return text + "."
+
+else:
+
+    def _system_message(winerror: int) -> str | None:
+        """Windows' own text for a system error code; there is none here."""
+        return None
+
+
+def _errno_text(posix_errno: int) -> str | None:
+    """libc's text for an errno, or None when libc has none for it."""
+    try:
+        text = os.strerror(posix_errno)
+    except (OverflowError, ValueError):
+        return None
+    # What glibc, macOS, the Windows CRT and musl answer for a number they do not know.
+    if not text or text.startswith("Unknown error") or text == "No error information":
+        return None
+    return text if text.endswith(".") else text + "."
+
+
 def _meaning_of(winerror: int | None, posix_errno: int | None) -> str:
     code = _code_of(winerror)
     if code is not None:
         return code.meaning
-    if winerror is None and posix_errno is not None:
-        # An errno with no Winsock equivalent: libc's text is the best we have.
-        text = os.strerror(posix_errno)
-        return text if text.endswith(".") else text + "."
-    return _UNKNOWN_MEANING
+    if posix_errno is not None:
+        # An errno with no Winsock equivalent is the real cause: libc's text.
+        text = _errno_text(posix_errno)
+        if text is not None:
+            return text
+    if winerror is not None:
+        return _system_message(winerror) or _unknown_code_text(winerror)
+    return f"Unknown errno value {posix_errno}."
 
 
 def _errno_value(winerror: int | None, posix_errno: int | None) -> int:
@@ -312,6 +377,9 @@ class WinsockError(OSError):
 
     Raised as is for codes without a more specific subclass; use
     :func:`~winsockx.errors.make_error` to get the right subclass for a code.
+    ``str()`` reads ``function(argument) failed: NAME (code) Meaning.``; a
+    code that is not a :class:`WSAError` shows as ``error 1234`` followed by
+    the system's text for it.
 
     Attributes (besides those of :class:`OSError`):
 
@@ -320,12 +388,16 @@ class WinsockError(OSError):
         equivalent gives ``None``.
     ``code``
         ``winerror`` as a :class:`WSAError`, or ``None`` when it is not one
-        (e.g. the plain Windows error 6, ``ERROR_INVALID_HANDLE``).
+        (e.g. the Windows system error 1234, ``ERROR_PORT_UNREACHABLE``,
+        which overlapped calls can report).
     ``errno``
         On Windows the WSA code itself, as the stdlib :mod:`socket` module
         reports it; elsewhere the native errno when there is one.
     ``strerror``
-        The meaning of the code.
+        The meaning of the code: :attr:`WSAError.meaning` for a
+        :class:`WSAError`; otherwise the system's own text (``FormatMessage``
+        on Windows, ``strerror`` for an errno), or, when the system has none,
+        a sentence naming the code as unknown.
     ``function``
         Name of the failed call, e.g. ``"bind"``.
     ``argument``
@@ -375,10 +447,10 @@ class WinsockError(OSError):
         posix_errno: int | None = None,
     ) -> None:
         """Build the error; ``winerror`` may be ``None`` only with ``posix_errno``."""
-        strerror = _meaning_of(winerror, posix_errno)
+        value = _errno_value(winerror, posix_errno)
         # Because __init__ is overridden, OSError.__new__ ignores the
         # arguments and this call is what sets errno, strerror and args.
-        super().__init__(_errno_value(winerror, posix_errno), strerror)
+        super().__init__(value, _meaning_of(winerror, posix_errno))
         if sys.platform == "win32":
             # On Windows winerror is an OSError slot whose default is None,
             # so leaving it untouched for None matches CPython.
@@ -400,7 +472,7 @@ class WinsockError(OSError):
         call = f"{self.function}({self.argument or ''}) failed: "
         if self.code is not None:
             text = f"{call}{self.code.name} ({int(self.code)}) {self.strerror}"
-        elif winerror is not None:
+        elif winerror is not None and self.strerror != _unknown_code_text(winerror):
             text = f"{call}error {winerror} {self.strerror}"
         else:
             text = f"{call}{self.strerror}"
@@ -548,13 +620,18 @@ def error_class_for(winerror: int | None) -> type[WinsockError]:
     """Return the :class:`WinsockError` subclass raised for a WSA code.
 
     Codes without a specific subclass (and ``None``) give
-    :class:`WinsockError` itself.
+    :class:`WinsockError` itself.  That includes the ``WSA_*`` system codes
+    (6 to 997), for which CPython raises a plain :class:`OSError` too.  In
+    particular ``WSA_OPERATION_ABORTED`` (995, a call ended because its socket
+    was closed or the I/O cancelled) is not an :class:`InterruptedError`,
+    which callers retry (PEP 475), and not a connection error: the
+    connection may be intact, only this call is over.
 
     Example::
 
         >>> error_class_for(10061)
         <class 'winsockx.errors.WinsockConnectionRefusedError'>
-        >>> error_class_for(6)
+        >>> error_class_for(995)
         <class 'winsockx.errors.WinsockError'>
     """
     if winerror is None:
