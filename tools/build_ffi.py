@@ -16,11 +16,15 @@ import cffi
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "winsockx"
 
-# Winsock 2 (ws2_32.dll). SOCKET is UINT_PTR. Addresses travel as byte buffers
+# Winsock 2 (ws2_32.dll). Addresses travel as byte buffers
 # (the sockaddr_in/sockaddr_in6 layouts are packed in winsockx._sockaddr), so the
 # calls take ``void *`` where the headers say ``struct sockaddr *``.
 WS2_32_CDEF = """
-typedef uintptr_t SOCKET;
+/* SOCKET is UINT_PTR in winsock2.h. It is declared signed here (same size, same
+   passing) so that -1, which POSIX code passes for "no socket", reaches Winsock as
+   INVALID_SOCKET and fails with WSAENOTSOCK as it does in C, instead of cffi
+   refusing it; real handles are small, so no handle reads differently. */
+typedef intptr_t SOCKET;
 typedef unsigned short WORD;
 
 /* WSADATA differs between 64-bit and 32-bit Windows (winsock2.h, _WIN64). */
@@ -43,9 +47,12 @@ typedef struct {
     char *lpVendorInfo;
 } WSADATA32;
 
+/* select() reads fd_count entries of fd_array: FD_SETSIZE (64) only sizes the
+   headers' default struct, so the array is declared open-ended and each call
+   allocates as many entries as it passes (Winsock "select" and "fd_set" pages). */
 typedef struct {
     unsigned int fd_count;
-    SOCKET fd_array[64];
+    SOCKET fd_array[];
 } fd_set;
 
 struct timeval {
@@ -64,6 +71,10 @@ int __stdcall WSACleanup(void);
 int __stdcall WSAGetLastError(void);
 void __stdcall WSASetLastError(int iError);
 SOCKET __stdcall socket(int af, int type, int protocol);
+/* lpProtocolInfo is a WSAPROTOCOL_INFOW *; winsockx always passes NULL. GROUP is an
+   unsigned int, DWORD an unsigned long (32 bits on Windows). */
+SOCKET __stdcall WSASocketW(int af, int type, int protocol, void *lpProtocolInfo,
+                            unsigned int g, unsigned long dwFlags);
 int __stdcall closesocket(SOCKET s);
 int __stdcall setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen);
 int __stdcall getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen);
@@ -91,6 +102,18 @@ NTDLL_CDEF = """
 const char *wine_get_version(void);
 """
 
+# kernel32.dll: a SOCKET is a kernel handle, so its inheritance flag is read and set
+# with the handle functions. hObject is a HANDLE (void *) in the headers; it is declared
+# here as SOCKET, an integer of the same size passed the same way, so a socket number
+# goes in without a cast.
+KERNEL32_CDEF = """
+typedef unsigned long DWORD;
+typedef int BOOL;
+BOOL __stdcall GetHandleInformation(SOCKET hObject, DWORD *lpdwFlags);
+BOOL __stdcall SetHandleInformation(SOCKET hObject, DWORD dwMask, DWORD dwFlags);
+DWORD __stdcall GetLastError(void);
+"""
+
 # libc (Linux/glibc, other POSIX systems with the same layouts) for the POSIX backend.
 LIBC_CDEF = """
 typedef unsigned int socklen_t;
@@ -106,6 +129,7 @@ int getsockopt(int sockfd, int level, int optname, void *optval, socklen_t *optl
 int bind(int sockfd, const void *addr, socklen_t addrlen);
 int listen(int sockfd, int backlog);
 int accept(int sockfd, void *addr, socklen_t *addrlen);
+int accept4(int sockfd, void *addr, socklen_t *addrlen, int flags);
 int connect(int sockfd, const void *addr, socklen_t addrlen);
 long send(int sockfd, const void *buf, size_t len, int flags);
 long recv(int sockfd, void *buf, size_t len, int flags);
@@ -119,7 +143,7 @@ const char *inet_ntop(int af, const void *src, char *dst, socklen_t size);
 """
 
 MODULES = {
-    "_ws2_32_ffi": WS2_32_CDEF + NTDLL_CDEF,
+    "_ws2_32_ffi": WS2_32_CDEF + NTDLL_CDEF + KERNEL32_CDEF,
     "_libc_ffi": LIBC_CDEF,
 }
 

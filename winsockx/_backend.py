@@ -1,18 +1,20 @@
-"""The interface both backends implement, and the failure they raise.
+"""The interface both backends implement.
 
 A backend performs one C call per method and, when it fails, raises
-:class:`OsFailure` holding the error code read immediately after that call.
-:mod:`winsockx.raw` turns the failure into a :class:`~winsockx.errors.WinsockError`
-naming the function and its argument.
+:class:`~winsockx._failure.OsFailure` holding the error code captured in the same
+statement as that call (see that class). Numbers at this edge are Winsock's:
+families, types, levels, option names and error codes.
+
+Every handle a backend creates (``socket``, ``accept``) is not inheritable by child
+processes: ``WSA_FLAG_NO_HANDLE_INHERIT`` on Windows, ``SOCK_CLOEXEC``/``accept4`` on
+Linux, as CPython and socket2 do.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from .errors import WinsockError, make_error
 from .results import WSAData
 
 if TYPE_CHECKING:
@@ -20,32 +22,10 @@ if TYPE_CHECKING:
 
 SelectResult = tuple[list[int], list[int], list[int]]
 
-
-class OsFailure(Exception):
-    """A backend call failed with ``winerror`` (and ``posix_errno`` on POSIX)."""
-
-    def __init__(self, winerror: int | None, posix_errno: int | None = None) -> None:
-        super().__init__(winerror, posix_errno)
-        self.winerror = winerror
-        self.posix_errno = posix_errno
-
-    def error(
-        self,
-        function: str,
-        *,
-        argument: str | None = None,
-        address: object | None = None,
-        hint: str | None = None,
-    ) -> WinsockError:
-        """The public exception for this failure in *function*."""
-        return make_error(
-            self.winerror,
-            function,
-            argument=argument,
-            address=address,
-            hint=hint,
-            posix_errno=self.posix_errno,
-        )
+WAIT_READ = 1
+"""``wait`` for readability (data, end of stream, a pending connection, an error)."""
+WAIT_WRITE = 2
+"""``wait`` for writability (room to send, or a non-blocking connect that finished)."""
 
 
 class Backend(Protocol):
@@ -56,13 +36,28 @@ class Backend(Protocol):
     def startup(self, major: int, minor: int) -> WSAData: ...
     def cleanup(self) -> None: ...
     def last_error(self) -> int: ...
-    def socket(self, family: int, type: int, proto: int) -> int: ...
+    def socket(self, family: int, type: int, proto: int, nonblocking: bool) -> int:
+        """A new, non-inheritable socket; *nonblocking* puts it in non-blocking mode."""
+        ...
+
     def closesocket(self, handle: int) -> None: ...
+    def forget(self, handle: int) -> None:
+        """Stop tracking *handle* without closing it (it was detached/handed over)."""
+        ...
+
     def setsockopt(self, handle: int, level: int, optname: int, value: bytes) -> None: ...
     def getsockopt(self, handle: int, level: int, optname: int, size: int) -> bytes: ...
     def bind(self, handle: int, sockaddr: bytes) -> None: ...
     def listen(self, handle: int, backlog: int) -> None: ...
-    def accept(self, handle: int) -> tuple[int, bytes]: ...
+    def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
+        """A new non-inheritable connected handle and the peer's sockaddr.
+
+        *nonblocking* is the mode the new handle gets (Linux: ``accept4`` flags;
+        Windows: the accepted socket inherits the listener's mode, which winsockx
+        keeps equal to *nonblocking*).
+        """
+        ...
+
     def connect(self, handle: int, sockaddr: bytes) -> None: ...
     def send(self, handle: int, data: Buffer, flags: int) -> int: ...
     def recv(self, handle: int, size: int, flags: int) -> bytes: ...
@@ -71,6 +66,16 @@ class Backend(Protocol):
     def getsockname(self, handle: int) -> bytes: ...
     def getpeername(self, handle: int) -> bytes: ...
     def set_nonblocking(self, handle: int, enabled: bool) -> None: ...
+    def get_inheritable(self, handle: int) -> bool: ...
+    def set_inheritable(self, handle: int, inheritable: bool) -> None: ...
+    def wait(self, handle: int, events: int, timeout: float | None) -> bool:
+        """Wait until *handle* is ready for *events* (WAIT_READ or WAIT_WRITE) or
+        *timeout* seconds pass (None: no limit). True when ready (an error or hang-up
+        counts as ready: the next call reports it); False on timeout or when a signal
+        interrupted the wait (POSIX EINTR): the caller recomputes its deadline and
+        calls again."""
+        ...
+
     def select(
         self,
         read: Sequence[int],
@@ -85,15 +90,3 @@ class Backend(Protocol):
     def unpack_linger(self, data: bytes) -> tuple[int, int]: ...
     def platform(self) -> str: ...
     def wine_version(self) -> str | None: ...
-
-
-def load_backend() -> Backend:
-    """The backend for this platform: ws2_32 on Windows, libc elsewhere."""
-    if sys.platform == "win32":
-        from ._ws2_32_backend import Ws2Backend
-
-        return Ws2Backend()
-    else:
-        from ._posix_backend import PosixBackend
-
-        return PosixBackend()

@@ -7,7 +7,6 @@ import sys
 # POSIX only: this assert also tells type checkers to skip the module on Windows.
 assert sys.platform != "win32"
 
-import ctypes.util  # noqa: E402
 from typing import TYPE_CHECKING, Protocol, cast  # noqa: E402
 
 from ._libc_ffi import ffi  # noqa: E402
@@ -32,6 +31,7 @@ class Libc(Protocol):
     def bind(self, sockfd: int, addr: CData, addrlen: int) -> int: ...
     def listen(self, sockfd: int, backlog: int) -> int: ...
     def accept(self, sockfd: int, addr: CData, addrlen: CData) -> int: ...
+    def accept4(self, sockfd: int, addr: CData, addrlen: CData, flags: int) -> int: ...
     def connect(self, sockfd: int, addr: CData, addrlen: int) -> int: ...
     def send(self, sockfd: int, buf: CData, len: int, flags: int) -> int: ...
     def recv(self, sockfd: int, buf: CData, len: int, flags: int) -> int: ...
@@ -44,8 +44,7 @@ class Libc(Protocol):
     def inet_ntop(self, af: int, src: CData, dst: CData, size: int) -> CData: ...
 
 
-def _libc_name() -> str | None:
-    return ctypes.util.find_library("c")
-
-
-libc = cast(Libc, ffi.dlopen(_libc_name()))
+# dlopen(None) gives the symbols already loaded into this process, the interpreter's
+# own C library among them: no search for a file name (ctypes.util.find_library
+# runs ldconfig or a compiler in a subprocess), and no second copy of libc.
+libc = cast(Libc, ffi.dlopen(None))

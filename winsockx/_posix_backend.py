@@ -5,11 +5,22 @@ come in with their Winsock values and errno goes out as the equivalent WSA code
 (the errno is kept too). Where Winsock has rules libc lacks, they are emulated:
 
 * ``WSAStartup`` is reference counted and every call before it fails with
-  WSANOTINITIALISED (10093), as on Windows.
+  WSANOTINITIALISED (10093), as on Windows; the last ``WSACleanup`` closes the
+  sockets this backend made, as Winsock closes every socket of the process.
 * ``SO_EXCLUSIVEADDRUSE`` means SO_REUSEADDR/SO_REUSEPORT are off and stay off;
   setting it together with SO_REUSEADDR fails with WSAEINVAL (10022) either way
-  round, as Winsock does.
+  round, as Winsock does. The flag belongs to the socket, not to its descriptor
+  number: it is keyed by the kernel's socket cookie, so a number reused after a
+  close or a detach starts clean.
 * AF_INET6 sockets start with IPV6_V6ONLY on, Winsock's default (Linux's is off).
+
+errno discipline, so that Python code running in between (a signal handler, a
+finaliser) cannot change what a failure reports: each method keeps cffi's saved
+errno on entry (``saved = ffi.errno``), reads ``ffi.errno`` right after a failing
+call, and sets ``ffi.errno = saved`` again before it returns or raises. No method
+takes a lock: a signal handler that closes a socket while the interrupted code is
+inside this backend must not deadlock; the shared state is changed only by single
+dict, set and list operations, which the GIL makes atomic.
 
 This backend exists so the typed API runs and is tested on Linux; it never stands
 in for Windows' bind rules, which only the ws2_32 backend can show.
@@ -22,6 +33,8 @@ import sys
 # POSIX only: this assert also tells type checkers to skip the module on Windows.
 assert sys.platform != "win32"
 
+import errno  # noqa: E402
+import math  # noqa: E402
 import os  # noqa: E402
 import platform as _platform  # noqa: E402
 import socket as _stdsocket  # noqa: E402
@@ -29,10 +42,11 @@ import struct  # noqa: E402
 import termios  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from . import _errno_map  # noqa: E402
-from ._backend import OsFailure, SelectResult  # noqa: E402
+from ._backend import WAIT_READ, SelectResult  # noqa: E402
+from ._failure import OsFailure  # noqa: E402
 from ._libc import libc  # noqa: E402
 from ._libc_ffi import ffi  # noqa: E402
 from .address import SOCKADDR_STORAGE_SIZE  # noqa: E402
@@ -48,6 +62,9 @@ _WS_SO_EXCLUSIVEADDRUSE = ~0x0004
 _WS_SO_ERROR = 0x1007
 _WS_IPPROTO_IPV6 = 41
 _WS_IPV6_V6ONLY = 27
+_EXCLUSIVE_KEY = (_WS_SOL_SOCKET, _WS_SO_EXCLUSIVEADDRUSE)
+_REUSE_KEY = (_WS_SOL_SOCKET, _WS_SO_REUSEADDR)
+_ERROR_KEY = (_WS_SOL_SOCKET, _WS_SO_ERROR)
 
 # Winsock family/type numbers -> this host's.
 _FAMILIES = {0: _stdsocket.AF_UNSPEC, 2: _stdsocket.AF_INET, 23: _stdsocket.AF_INET6}
@@ -55,7 +72,7 @@ _FAMILIES_BACK = {v: k for k, v in _FAMILIES.items()}
 _TYPES = {1: _stdsocket.SOCK_STREAM, 2: _stdsocket.SOCK_DGRAM, 3: _stdsocket.SOCK_RAW}
 # (Winsock level, Winsock optname) -> (host level, host optname).
 _OPTIONS: dict[tuple[int, int], tuple[int, int]] = {
-    (_WS_SOL_SOCKET, _WS_SO_REUSEADDR): (_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR),
+    _REUSE_KEY: (_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR),
     (_WS_SOL_SOCKET, 0x1008): (_stdsocket.SOL_SOCKET, _stdsocket.SO_TYPE),
     (_WS_SOL_SOCKET, 0x0002): (_stdsocket.SOL_SOCKET, _stdsocket.SO_ACCEPTCONN),
     (_WS_SOL_SOCKET, 0x0008): (_stdsocket.SOL_SOCKET, _stdsocket.SO_KEEPALIVE),
@@ -64,11 +81,20 @@ _OPTIONS: dict[tuple[int, int], tuple[int, int]] = {
     (_WS_SOL_SOCKET, 0x0100): (_stdsocket.SOL_SOCKET, _stdsocket.SO_OOBINLINE),
     (_WS_SOL_SOCKET, 0x1001): (_stdsocket.SOL_SOCKET, _stdsocket.SO_SNDBUF),
     (_WS_SOL_SOCKET, 0x1002): (_stdsocket.SOL_SOCKET, _stdsocket.SO_RCVBUF),
-    (_WS_SOL_SOCKET, _WS_SO_ERROR): (_stdsocket.SOL_SOCKET, _stdsocket.SO_ERROR),
+    _ERROR_KEY: (_stdsocket.SOL_SOCKET, _stdsocket.SO_ERROR),
     (_WS_IPPROTO_IPV6, _WS_IPV6_V6ONLY): (_stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY),
     (6, 0x0001): (_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY),
 }
+_SOL_SOCKET = _stdsocket.SOL_SOCKET
+_SO_REUSEADDR = _stdsocket.SO_REUSEADDR
 _SO_REUSEPORT: int | None = getattr(_stdsocket, "SO_REUSEPORT", None)
+# SO_COOKIE (Linux 4.6+, asm-generic/socket.h): a 64-bit socket identity the kernel
+# never hands out twice, unlike a descriptor number. Python 3.11's socket module
+# does not name it.
+_SO_COOKIE: int = getattr(_stdsocket, "SO_COOKIE", 57)
+_AF_INET6 = _stdsocket.AF_INET6
+_CLOEXEC = _stdsocket.SOCK_CLOEXEC
+_NONBLOCK = _stdsocket.SOCK_NONBLOCK
 # Python ignores SIGPIPE, but a host application embedding it may not.
 _MSG_NOSIGNAL = getattr(_stdsocket, "MSG_NOSIGNAL", 0)
 _POLLIN, _POLLPRI, _POLLOUT, _POLLERR, _POLLHUP, _POLLNVAL = 1, 2, 4, 8, 16, 32
@@ -76,21 +102,56 @@ _LINGER = struct.Struct("=ii")  # struct linger { int l_onoff; int l_linger; }
 _INT = struct.Struct("=i")
 _FAMILY_FIELD = struct.Struct("=H")  # sa_family_t, host byte order, first in every sockaddr
 _SSIZE_MAX = 0x7FFFFFFF
+_INT_MAX = 0x7FFFFFFF
+# poll()'s timeout is an int of milliseconds; longer waits are cut to this and the
+# caller goes round again (Backend.wait).
+_MAX_POLL_SECONDS = _INT_MAX / 1000
+# Read-only int arguments (setsockopt values, the FIONBIO flag), shared by all calls.
+_ONE = ffi.new("int *", 1)
+_ZERO = ffi.new("int *", 0)
+_WSA_CODE = _errno_map.ERRNO_TO_WSA.get
+
+# The code of the last failed backend call, per thread: what last_error() reports.
+# It is kept apart from cffi's errno, which every method gives back unchanged.
+_last = threading.local()
 
 
-def _fail() -> OsFailure:
-    err = ffi.errno
-    return OsFailure(_errno_map.wsa_code_for_errno(err), err)
+def _fail(err: int, saved: int) -> OsFailure:
+    """The failure for errno *err* (read right after the failing call); restores *saved*."""
+    ffi.errno = saved
+    code = _WSA_CODE(err)
+    _last.code = 0 if code is None else int(code)
+    return OsFailure(code, err)
 
 
 def _refuse(code: WSAError) -> OsFailure:
     """A failure Winsock would report, for a call this backend does not pass on."""
+    _last.code = int(code)
     return OsFailure(int(code))
+
+
+def _os_fail(exc: OSError) -> OsFailure:
+    """The failure for an :class:`OSError` from the :mod:`os` module."""
+    err = exc.errno or 0
+    code = _WSA_CODE(err)
+    _last.code = 0 if code is None else int(code)
+    return OsFailure(code, err)
 
 
 def _text(chars: object) -> str:
     raw = ffi.string(chars)  # type: ignore[arg-type]
     return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _millis(timeout: float | None) -> int:
+    """poll()'s timeout for *timeout* seconds: rounded up, so a wait never ends early."""
+    if timeout is None:
+        return -1
+    if timeout <= 0:
+        return 0
+    if timeout >= _MAX_POLL_SECONDS:
+        return _INT_MAX
+    return math.ceil(timeout * 1000)
 
 
 class PosixBackend:
@@ -99,9 +160,16 @@ class PosixBackend:
     name = "posix"
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._started = 0
+        # One entry per WSAStartup not yet undone (list.append/pop are atomic).
+        self._starts: list[None] = []
+        # Descriptor -> cookie of each socket this backend made and has not closed.
+        self._cookies: dict[int, int] = {}
+        # Cookies of sockets with SO_EXCLUSIVEADDRUSE on.
         self._exclusive: set[int] = set()
+        # Cookies of sockets that had SO_REUSEADDR set through this backend.
+        self._reused: set[int] = set()
+        # False once SO_COOKIE turned out missing (Linux < 4.6): inode numbers then.
+        self._have_cookie = True
 
     # -- session ---------------------------------------------------------------
 
@@ -110,8 +178,7 @@ class PosixBackend:
         if major < 1:
             raise _refuse(WSAError.WSAVERNOTSUPPORTED)
         version = min((major, minor), (2, 2))
-        with self._lock:
-            self._started += 1
+        self._starts.append(None)
         return WSAData(
             version=version,
             high_version=(2, 2),
@@ -120,22 +187,72 @@ class PosixBackend:
         )
 
     def cleanup(self) -> None:
-        with self._lock:
-            if self._started == 0:
-                raise _refuse(WSAError.WSANOTINITIALISED)
-            self._started -= 1
+        try:
+            self._starts.pop()
+        except IndexError:
+            raise _refuse(WSAError.WSANOTINITIALISED) from None
+        if not self._starts:
+            self._close_all()
+
+    def _close_all(self) -> None:
+        """Close the sockets this backend made, as the last WSACleanup does on Windows.
+
+        A descriptor is closed only while it still holds the socket that was
+        registered: a number closed elsewhere and reused is left alone.
+        """
+        saved = ffi.errno
+        for fd, cookie in self._cookies.copy().items():
+            if self._cookies.get(fd) != cookie:
+                continue  # closed or forgotten meanwhile
+            self._cookies.pop(fd, None)
+            if self._cookie(fd) == cookie:
+                libc.close(fd)
+            self._exclusive.discard(cookie)
+            self._reused.discard(cookie)
+        ffi.errno = saved
 
     def _check_started(self) -> None:
-        if not self._started:
+        if not self._starts:
             raise _refuse(WSAError.WSANOTINITIALISED)
 
     def last_error(self) -> int:
-        code = _errno_map.wsa_code_for_errno(ffi.errno)
-        return 0 if code is None else code
+        code: int = getattr(_last, "code", 0)
+        return code
+
+    # -- identity --------------------------------------------------------------
+
+    def _cookie(self, fd: int) -> int | None:
+        """The kernel's identity of the socket *fd*; None (errno set) if it has none."""
+        if self._have_cookie:
+            buf = ffi.new("uint64_t *")
+            length = ffi.new("socklen_t *", 8)
+            if libc.getsockopt(fd, _SOL_SOCKET, _SO_COOKIE, buf, length) == 0:
+                return int(buf[0])
+            if ffi.errno != errno.ENOPROTOOPT:
+                return None
+            self._have_cookie = False
+        # Before Linux 4.6: the socket's inode number, unique while the socket lives.
+        # SO_TYPE first, so a descriptor that is no socket fails as one.
+        kind = ffi.new("int *")
+        length = ffi.new("socklen_t *", 4)
+        if libc.getsockopt(fd, _SOL_SOCKET, _stdsocket.SO_TYPE, kind, length) < 0:
+            return None
+        return os.fstat(fd).st_ino
+
+    def _register(self, fd: int, saved: int) -> int:
+        """Record the new socket *fd*; on failure close it and raise."""
+        cookie = self._cookie(fd)
+        if cookie is None:
+            failure = _fail(ffi.errno, saved)
+            libc.close(fd)
+            ffi.errno = saved
+            raise failure
+        self._cookies[fd] = cookie
+        return cookie
 
     # -- sockets ---------------------------------------------------------------
 
-    def socket(self, family: int, type: int, proto: int) -> int:
+    def socket(self, family: int, type: int, proto: int, nonblocking: bool) -> int:
         self._check_started()
         native_family = _FAMILIES.get(family)
         if native_family is None:
@@ -143,137 +260,208 @@ class PosixBackend:
         native_type = _TYPES.get(type)
         if native_type is None:
             raise _refuse(WSAError.WSAESOCKTNOSUPPORT)
-        fd = libc.socket(native_family, native_type | _stdsocket.SOCK_CLOEXEC, proto)
+        flags = native_type | _CLOEXEC | (_NONBLOCK if nonblocking else 0)
+        saved = ffi.errno
+        fd = libc.socket(native_family, flags, proto)
         if fd < 0:
-            raise _fail()
-        if native_family == _stdsocket.AF_INET6:
-            # Winsock's AF_INET6 sockets are IPv6-only until IPV6_V6ONLY is cleared.
-            self._set_native(fd, _stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY, 1)
+            raise _fail(ffi.errno, saved)
+        # Winsock's AF_INET6 sockets are IPv6-only until IPV6_V6ONLY is cleared.
+        if (
+            native_family == _AF_INET6
+            and libc.setsockopt(fd, _stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY, _ONE, 4) < 0
+        ):
+            failure = _fail(ffi.errno, saved)
+            libc.close(fd)
+            ffi.errno = saved
+            raise failure
+        self._register(fd, saved)
+        ffi.errno = saved
         return fd
 
     def closesocket(self, handle: int) -> None:
         self._check_started()
-        with self._lock:
-            self._exclusive.discard(handle)
+        saved = ffi.errno
+        # Dropped before close(): once the number is free, another thread or a signal
+        # handler may get it for a new socket, whose entry must survive.
+        cookie = self._cookies.pop(handle, None)
+        if cookie is None and self._exclusive:
+            cookie = self._cookie(handle)  # a socket made elsewhere that was marked here
         if libc.close(handle) < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        if cookie is not None:
+            self._exclusive.discard(cookie)
+            self._reused.discard(cookie)
+        ffi.errno = saved
 
-    def _set_native(self, fd: int, level: int, optname: int, value: int) -> None:
-        if libc.setsockopt(fd, level, optname, ffi.new("int *", value), 4) < 0:
-            err = _fail()
-            libc.close(fd)
-            raise err
+    def forget(self, handle: int) -> None:
+        # The socket lives on (detached): its exclusivity stays with its cookie.
+        self._cookies.pop(handle, None)
 
-    def _get_native_int(self, handle: int, level: int, optname: int) -> int:
+    def _reuse_on(self, handle: int) -> bool | None:
+        """Whether SO_REUSEADDR or SO_REUSEPORT is on; None (errno set) on failure."""
         buf = ffi.new("int *")
         length = ffi.new("socklen_t *", 4)
-        if libc.getsockopt(handle, level, optname, buf, length) < 0:
-            raise _fail()
-        return int(buf[0])
+        if libc.getsockopt(handle, _SOL_SOCKET, _SO_REUSEADDR, buf, length) < 0:
+            return None
+        if buf[0] or _SO_REUSEPORT is None:
+            return bool(buf[0])
+        if libc.getsockopt(handle, _SOL_SOCKET, _SO_REUSEPORT, buf, length) < 0:
+            return None
+        return bool(buf[0])
 
-    def _reuse_on(self, handle: int) -> bool:
-        sol = _stdsocket.SOL_SOCKET
-        if self._get_native_int(handle, sol, _stdsocket.SO_REUSEADDR):
-            return True
-        return _SO_REUSEPORT is not None and bool(self._get_native_int(handle, sol, _SO_REUSEPORT))
+    def _set_exclusive(self, handle: int, on: bool, saved: int) -> None:
+        # Winsock validates the handle first (10038 for a bad one); so does SO_COOKIE.
+        cookie = self._cookie(handle)
+        if cookie is None:
+            raise _fail(ffi.errno, saved)
+        if on:
+            # A socket this backend made that never had a reuse flag set here cannot
+            # have one (both start off): skip asking the kernel, the common
+            # Socket(exclusive=True) path.
+            if self._cookies.get(handle) != cookie or cookie in self._reused:
+                reuse = self._reuse_on(handle)
+                if reuse is None:
+                    raise _fail(ffi.errno, saved)
+                if reuse:
+                    ffi.errno = saved
+                    raise _refuse(WSAError.WSAEINVAL)
+            self._exclusive.add(cookie)
+        else:
+            self._exclusive.discard(cookie)
+        ffi.errno = saved
 
     def setsockopt(self, handle: int, level: int, optname: int, value: bytes) -> None:
         self._check_started()
-        on = any(value)
-        if (level, optname) == (_WS_SOL_SOCKET, _WS_SO_EXCLUSIVEADDRUSE):
-            # Validate the handle first, as Winsock would (10038 for a bad one).
-            reuse = self._reuse_on(handle)
-            if on and reuse:
-                raise _refuse(WSAError.WSAEINVAL)
-            with self._lock:
-                (self._exclusive.add if on else self._exclusive.discard)(handle)
+        key = (level, optname)
+        saved = ffi.errno
+        if key == _EXCLUSIVE_KEY:
+            self._set_exclusive(handle, any(value), saved)
             return
-        if (
-            (level, optname) == (_WS_SOL_SOCKET, _WS_SO_REUSEADDR)
-            and on
-            and (handle in self._exclusive)
-        ):
-            raise _refuse(WSAError.WSAEINVAL)
-        native = _OPTIONS.get((level, optname))
+        native = _OPTIONS.get(key)
         if native is None:
             raise _refuse(WSAError.WSAENOPROTOOPT)
-        buf = ffi.from_buffer(value)
-        if libc.setsockopt(handle, native[0], native[1], buf, len(value)) < 0:
-            raise _fail()
+        reuse = key == _REUSE_KEY and any(value)
+        if reuse and self._exclusive:
+            cookie = self._cookie(handle)
+            if cookie is None:
+                raise _fail(ffi.errno, saved)
+            if cookie in self._exclusive:
+                ffi.errno = saved
+                raise _refuse(WSAError.WSAEINVAL)
+        if libc.setsockopt(handle, native[0], native[1], ffi.from_buffer(value), len(value)) < 0:
+            raise _fail(ffi.errno, saved)
+        if reuse:
+            # The registry's cookie, unchecked: if the number now holds another
+            # socket, marking the old cookie only costs that socket the fast path.
+            made = self._cookies.get(handle)
+            if made is not None:
+                self._reused.add(made)
+        ffi.errno = saved
 
     def getsockopt(self, handle: int, level: int, optname: int, size: int) -> bytes:
         self._check_started()
-        if (level, optname) == (_WS_SOL_SOCKET, _WS_SO_EXCLUSIVEADDRUSE):
-            self._get_native_int(handle, _stdsocket.SOL_SOCKET, _stdsocket.SO_TYPE)
-            return _INT.pack(1 if handle in self._exclusive else 0)[:size]
-        native = _OPTIONS.get((level, optname))
+        key = (level, optname)
+        saved = ffi.errno
+        if key == _EXCLUSIVE_KEY:
+            cookie = self._cookie(handle)
+            if cookie is None:
+                raise _fail(ffi.errno, saved)
+            ffi.errno = saved
+            return _INT.pack(1 if cookie in self._exclusive else 0)[:size]
+        native = _OPTIONS.get(key)
         if native is None:
             raise _refuse(WSAError.WSAENOPROTOOPT)
         buf = ffi.new("char[]", size)
         length = ffi.new("socklen_t *", size)
         if libc.getsockopt(handle, native[0], native[1], buf, length) < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
         data = bytes(ffi.buffer(buf, length[0]))
-        if (level, optname) == (_WS_SOL_SOCKET, _WS_SO_ERROR) and len(data) >= 4:
+        if key == _ERROR_KEY and len(data) >= 4:
             err = _INT.unpack_from(data)[0]
-            code = _errno_map.wsa_code_for_errno(err) if err else 0
+            code = _WSA_CODE(err) if err else 0
             data = _INT.pack(code if code is not None else err)
         return data
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
         self._check_started()
+        saved = ffi.errno
         if libc.bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
 
     def listen(self, handle: int, backlog: int) -> None:
         self._check_started()
+        saved = ffi.errno
         if libc.listen(handle, backlog) < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
 
-    def accept(self, handle: int) -> tuple[int, bytes]:
+    def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
         self._check_started()
+        saved = ffi.errno
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("socklen_t *", SOCKADDR_STORAGE_SIZE)
-        fd = libc.accept(handle, buf, length)
+        # accept4 sets the flags atomically: no window in which a fork() elsewhere
+        # could inherit the new descriptor.
+        fd = libc.accept4(handle, buf, length, _CLOEXEC | (_NONBLOCK if nonblocking else 0))
         if fd < 0:
-            raise _fail()
-        os.set_inheritable(fd, False)
+            raise _fail(ffi.errno, saved)
+        self._register(fd, saved)
+        ffi.errno = saved
         return fd, self._winsock_sockaddr(bytes(ffi.buffer(buf, length[0])))
 
     def connect(self, handle: int, sockaddr: bytes) -> None:
         self._check_started()
+        saved = ffi.errno
         if libc.connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
 
     def send(self, handle: int, data: Buffer, flags: int) -> int:
         self._check_started()
+        saved = ffi.errno
         view = ffi.from_buffer(data)
         sent = libc.send(handle, view, min(len(view), _SSIZE_MAX), flags | _MSG_NOSIGNAL)
         if sent < 0:
-            raise _fail()
+            failure = _fail(ffi.errno, saved)
+            # Release the caller's buffer before raising: the traceback keeps this
+            # frame, and CPython before 3.12.7 crashes when the GC breaks a cycle
+            # through a memoryview that still has exports (python/cpython#77894).
+            ffi.release(view)
+            raise failure
+        ffi.errno = saved
         return sent
 
     def recv(self, handle: int, size: int, flags: int) -> bytes:
         self._check_started()
+        saved = ffi.errno
         buf = ffi.new("char[]", size)
         got = libc.recv(handle, buf, size, flags)
         if got < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
         return bytes(ffi.buffer(buf, got))
 
     def recv_into(self, handle: int, buffer: Buffer, nbytes: int, flags: int) -> int:
         self._check_started()
+        saved = ffi.errno
         view = ffi.from_buffer(buffer, require_writable=True)
         got = libc.recv(handle, view, nbytes, flags)
         if got < 0:
-            raise _fail()
+            failure = _fail(ffi.errno, saved)
+            ffi.release(view)  # as in send()
+            raise failure
+        ffi.errno = saved
         return got
 
     def shutdown(self, handle: int, how: int) -> None:
         self._check_started()
+        saved = ffi.errno
         # SD_RECEIVE/SD_SEND/SD_BOTH equal SHUT_RD/SHUT_WR/SHUT_RDWR.
         if libc.shutdown(handle, how) < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
 
     def _winsock_sockaddr(self, data: bytes) -> bytes:
         """Rewrite the family field of a native sockaddr to Winsock's number."""
@@ -291,17 +479,55 @@ class PosixBackend:
         return self._name(handle, peer=True)
 
     def _name(self, handle: int, peer: bool) -> bytes:
+        saved = ffi.errno
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("socklen_t *", SOCKADDR_STORAGE_SIZE)
         call = libc.getpeername if peer else libc.getsockname
         if call(handle, buf, length) < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
         return self._winsock_sockaddr(bytes(ffi.buffer(buf, length[0])))
 
     def set_nonblocking(self, handle: int, enabled: bool) -> None:
         self._check_started()
-        if libc.ioctl(handle, termios.FIONBIO, ffi.new("int *", 1 if enabled else 0)) < 0:
-            raise _fail()
+        saved = ffi.errno
+        if libc.ioctl(handle, termios.FIONBIO, _ONE if enabled else _ZERO) < 0:
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
+
+    def get_inheritable(self, handle: int) -> bool:
+        try:
+            return os.get_inheritable(handle)
+        except OSError as e:
+            raise _os_fail(e) from None
+
+    def set_inheritable(self, handle: int, inheritable: bool) -> None:
+        try:
+            os.set_inheritable(handle, inheritable)
+        except OSError as e:
+            raise _os_fail(e) from None
+
+    def wait(self, handle: int, events: int, timeout: float | None) -> bool:
+        self._check_started()
+        saved = ffi.errno
+        wanted = _POLLIN if events == WAIT_READ else _POLLOUT
+        fds: Any = ffi.new("struct pollfd *", (handle, wanted))
+        rc = libc.poll(fds, 1, _millis(timeout))
+        if rc < 0:
+            err = ffi.errno
+            if err == errno.EINTR:
+                # Not retried here: the caller recomputes its deadline (Backend.wait).
+                ffi.errno = saved
+                return False
+            raise _fail(err, saved)
+        ffi.errno = saved
+        if rc == 0:
+            return False
+        if fds.revents & _POLLNVAL:
+            # Winsock's select fails with WSAENOTSOCK for a handle that is not a socket.
+            raise _refuse(WSAError.WSAENOTSOCK)
+        # POLLERR/POLLHUP count as ready: the next call on the socket reports them.
+        return True
 
     def select(
         self,
@@ -312,6 +538,9 @@ class PosixBackend:
     ) -> SelectResult:
         # poll() rather than select(): no FD_SETSIZE limit on descriptor numbers.
         self._check_started()
+        if not (read or write or error):
+            # Winsock's select fails so when all three sets are empty (WSAEINVAL).
+            raise _refuse(WSAError.WSAEINVAL)
         wanted: dict[int, int] = {}
         for handle in read:
             wanted[handle] = wanted.get(handle, 0) | _POLLIN
@@ -323,13 +552,14 @@ class PosixBackend:
         for i, (handle, events) in enumerate(wanted.items()):
             fds[i].fd = handle
             fds[i].events = events
-        millis = -1 if timeout is None else max(0, int(timeout * 1000 + 0.999))
-        if libc.poll(fds, len(wanted), millis) < 0:
-            raise _fail()
+        saved = ffi.errno
+        if libc.poll(fds, len(wanted), _millis(timeout)) < 0:
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
         ready: dict[int, int] = {int(fds[i].fd): int(fds[i].revents) for i in range(len(wanted))}
         if any(revents & _POLLNVAL for revents in ready.values()):
             # Winsock's select fails with WSAENOTSOCK for a handle that is not a socket.
-            raise OsFailure(int(WSAError.WSAENOTSOCK), None)
+            raise _refuse(WSAError.WSAENOTSOCK)
         readable = _POLLIN | _POLLHUP | _POLLERR
         out: list[list[int]] = [
             [h for h in read if ready[h] & readable],
@@ -342,10 +572,16 @@ class PosixBackend:
         native = _FAMILIES.get(family)
         if native is None or family == 0:
             raise _refuse(WSAError.WSAEAFNOSUPPORT)
+        # The C string would end at a NUL and accept "1.2.3.4\0junk"; non-ASCII text
+        # can never be an address.
+        if "\0" in text or not text.isascii():
+            raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
+        saved = ffi.errno
         buf = ffi.new("char[16]")
-        rc = libc.inet_pton(native, text.encode("ascii", "replace"), buf)
+        rc = libc.inet_pton(native, text.encode("ascii"), buf)
         if rc < 0:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
         if rc == 0:
             raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
         return bytes(ffi.buffer(buf, 4 if family == 2 else 16))
@@ -354,9 +590,11 @@ class PosixBackend:
         native = _FAMILIES.get(family)
         if native is None or family == 0:
             raise _refuse(WSAError.WSAEAFNOSUPPORT)
+        saved = ffi.errno
         out = ffi.new("char[]", 64)
         if libc.inet_ntop(native, ffi.from_buffer(packed), out, 64) == ffi.NULL:
-            raise _fail()
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
         return _text(out)
 
     def native_family(self, family: int) -> int:

@@ -1,4 +1,4 @@
-"""ws2_32.dll and ntdll.dll loaded through cffi, typed. Windows only."""
+"""ws2_32.dll, kernel32.dll and ntdll.dll loaded through cffi, typed. Windows only."""
 
 from __future__ import annotations
 
@@ -16,11 +16,20 @@ if TYPE_CHECKING:
 
     CData = FFI.CData
 
-INVALID_SOCKET = (1 << (8 * ffi.sizeof("SOCKET"))) - 1
+# (SOCKET)~0; SOCKET is declared signed (see tools/build_ffi.py), so it reads as -1.
+INVALID_SOCKET = -1
 SOCKET_ERROR = -1
 # FIONBIO is _IOW('f', 126, u_long) = 0x8004667E; ioctlsocket takes a (32-bit) long.
 FIONBIO = 0x8004667E - (1 << 32)
 WSADATA_TYPE = "WSADATA64 *" if ffi.sizeof("void *") == 8 else "WSADATA32 *"
+# WSASocketW dwFlags (winsock2.h). NO_HANDLE_INHERIT: child processes never get the
+# socket (Windows 7 SP1 and later, every Windows that runs Python 3.9+).
+WSA_FLAG_OVERLAPPED = 0x01
+WSA_FLAG_NO_HANDLE_INHERIT = 0x80
+# GetHandleInformation/SetHandleInformation flag (winbase.h).
+HANDLE_FLAG_INHERIT = 0x00000001
+# GetLastError after a handle function was given something that is not a handle.
+ERROR_INVALID_HANDLE = 6
 
 
 class Ws2_32(Protocol):
@@ -31,6 +40,9 @@ class Ws2_32(Protocol):
     def WSAGetLastError(self) -> int: ...
     def WSASetLastError(self, iError: int) -> None: ...
     def socket(self, af: int, type: int, protocol: int) -> int: ...
+    def WSASocketW(
+        self, af: int, type: int, protocol: int, lpProtocolInfo: CData, g: int, dwFlags: int
+    ) -> int: ...
     def closesocket(self, s: int) -> int: ...
     def setsockopt(
         self, s: int, level: int, optname: int, optval: CData | bytes, optlen: int
@@ -56,6 +68,14 @@ class Ws2_32(Protocol):
     ) -> CData: ...
 
 
+class Kernel32(Protocol):
+    """The handle functions of kernel32.dll that winsockx declares (a SOCKET is a handle)."""
+
+    def GetHandleInformation(self, hObject: int, lpdwFlags: CData) -> int: ...
+    def SetHandleInformation(self, hObject: int, dwMask: int, dwFlags: int) -> int: ...
+    def GetLastError(self) -> int: ...
+
+
 class Ntdll(Protocol):
     """ntdll.dll; ``wine_get_version`` exists only under Wine."""
 
@@ -63,4 +83,5 @@ class Ntdll(Protocol):
 
 
 ws2_32 = cast(Ws2_32, ffi.dlopen("ws2_32.dll"))
+kernel32 = cast(Kernel32, ffi.dlopen("kernel32.dll"))
 ntdll = cast(Ntdll, ffi.dlopen("ntdll.dll"))

@@ -1,7 +1,17 @@
 """The ws2_32 backend: Winsock itself. Windows only.
 
-Each method makes one Winsock call and, on failure, reads ``WSAGetLastError()``
-before anything else can run on this thread.
+Each method makes one Winsock call (two where a safe handle needs it) and follows
+one discipline for the error code, so that Python code running in between (a
+signal handler, a finaliser) cannot change what a failure reports:
+
+* on entry, ``saved = ws2_32.WSAGetLastError()``: cffi keeps each thread's last
+  error and sets it again before every call it makes, so this returns it;
+* after a failing call, the code is read with ``WSAGetLastError()`` at once;
+* before returning or raising, ``WSASetLastError(saved)`` puts the saved value back.
+
+So a winsockx call made by code that interrupts another one leaves that other
+call's code in place. :meth:`Ws2Backend.last_error` reports the last failure of a
+backend call on this thread, kept apart from that channel.
 """
 
 from __future__ import annotations
@@ -11,39 +21,81 @@ import sys
 # Windows only: this assert also tells type checkers to skip the module elsewhere.
 assert sys.platform == "win32"
 
+import math  # noqa: E402
 import struct  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
-from ._backend import OsFailure, SelectResult  # noqa: E402
+from ._backend import WAIT_READ, SelectResult  # noqa: E402
+from ._failure import OsFailure  # noqa: E402
 from ._ws2_32 import (  # noqa: E402
+    ERROR_INVALID_HANDLE,
     FIONBIO,
+    HANDLE_FLAG_INHERIT,
     INVALID_SOCKET,
     SOCKET_ERROR,
+    WSA_FLAG_NO_HANDLE_INHERIT,
+    WSA_FLAG_OVERLAPPED,
     WSADATA_TYPE,
+    kernel32,
     ntdll,
     ws2_32,
 )
 from ._ws2_32_ffi import ffi  # noqa: E402
 from .address import SOCKADDR_STORAGE_SIZE  # noqa: E402
+from .errors import WSAError  # noqa: E402
 from .results import WSAData  # noqa: E402
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
 _INT_MAX = 0x7FFFFFFF
-# A Winsock fd_set holds at most FD_SETSIZE (64) sockets.
-_FD_SETSIZE = 64
-_LINGER = struct.Struct("<HH")  # struct linger { u_short l_onoff; u_short l_linger; }
+_SOCKET_FLAGS = WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT
+_LINGER = struct.Struct("=HH")  # struct linger { u_short l_onoff; u_short l_linger; }
+# struct timeval's tv_sec is a 32-bit long on Windows; longer waits are cut to this
+# and wait() goes round again.
+_MAX_TV_SEC = _INT_MAX
+_ENOTSOCK = int(WSAError.WSAENOTSOCK)
+
+# The code of the last failed backend call, per thread: what last_error() reports.
+_last = threading.local()
 
 
-def _fail() -> OsFailure:
-    return OsFailure(ws2_32.WSAGetLastError())
+def _fail(code: int, saved: int) -> OsFailure:
+    """The failure for *code* (read right after the failing call); restores *saved*."""
+    ws2_32.WSASetLastError(saved)
+    _last.code = code
+    return OsFailure(code)
+
+
+def _handle_fail(code: int, saved: int) -> OsFailure:
+    """Like :func:`_fail`, for a kernel32 handle function's GetLastError() code."""
+    # Winsock says "not a socket" (10038) for a closed or bogus socket handle, and
+    # the POSIX backend maps EBADF the same way; kernel32 says ERROR_INVALID_HANDLE.
+    return _fail(_ENOTSOCK if code == ERROR_INVALID_HANDLE else code, saved)
 
 
 def _text(chars: object) -> str:
     raw = ffi.string(chars)  # type: ignore[arg-type]
     return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _timeval(seconds: float) -> Any:
+    """A ``struct timeval *`` for *seconds*, rounded up to the microsecond, clamped."""
+    if seconds <= 0:
+        return ffi.new("struct timeval *")
+    if seconds >= _MAX_TV_SEC:
+        return ffi.new("struct timeval *", (_MAX_TV_SEC, 0))
+    micros = math.ceil(seconds * 1_000_000)
+    return ffi.new("struct timeval *", (micros // 1_000_000, micros % 1_000_000))
+
+
+def _fd_set(handles: Sequence[int]) -> Any:
+    """An fd_set holding *handles* (any number: select reads fd_count entries)."""
+    items = handles if isinstance(handles, (list, tuple)) else list(handles)
+    return ffi.new("fd_set *", {"fd_count": len(items), "fd_array": items})
 
 
 class Ws2Backend:
@@ -52,11 +104,13 @@ class Ws2Backend:
     name = "ws2_32"
 
     def startup(self, major: int, minor: int) -> WSAData:
+        saved = ws2_32.WSAGetLastError()
         data: Any = ffi.new(WSADATA_TYPE)  # a WSADATA struct; cffi types fields dynamically
         # WSAStartup returns its error code; it does not set WSAGetLastError.
         rc = ws2_32.WSAStartup(major | (minor << 8), data)
         if rc != 0:
-            raise OsFailure(rc)
+            raise _fail(rc, saved)
+        ws2_32.WSASetLastError(saved)
         return WSAData(
             version=(data.wVersion & 0xFF, data.wVersion >> 8),
             high_version=(data.wHighVersion & 0xFF, data.wHighVersion >> 8),
@@ -65,84 +119,143 @@ class Ws2Backend:
         )
 
     def cleanup(self) -> None:
+        # The last WSACleanup closes every socket of the process (Winsock "WSACleanup").
+        saved = ws2_32.WSAGetLastError()
         if ws2_32.WSACleanup() == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
 
     def last_error(self) -> int:
-        return ws2_32.WSAGetLastError()
+        code: int = getattr(_last, "code", 0)
+        return code
 
-    def socket(self, family: int, type: int, proto: int) -> int:
-        handle = ws2_32.socket(family, type, proto)
+    def socket(self, family: int, type: int, proto: int, nonblocking: bool) -> int:
+        saved = ws2_32.WSAGetLastError()
+        handle = ws2_32.WSASocketW(family, type, proto, ffi.NULL, 0, _SOCKET_FLAGS)
         if handle == INVALID_SOCKET:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        if (
+            nonblocking
+            and ws2_32.ioctlsocket(handle, FIONBIO, ffi.new("unsigned long *", 1)) == SOCKET_ERROR
+        ):
+            failure = _fail(ws2_32.WSAGetLastError(), saved)
+            ws2_32.closesocket(handle)
+            ws2_32.WSASetLastError(saved)
+            raise failure
+        ws2_32.WSASetLastError(saved)
         return handle
 
     def closesocket(self, handle: int) -> None:
+        saved = ws2_32.WSAGetLastError()
         if ws2_32.closesocket(handle) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
+
+    def forget(self, handle: int) -> None:
+        # Winsock itself tracks every socket; this backend keeps no registry.
+        pass
 
     def setsockopt(self, handle: int, level: int, optname: int, value: bytes) -> None:
+        saved = ws2_32.WSAGetLastError()
         if ws2_32.setsockopt(handle, level, optname, value, len(value)) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
 
     def getsockopt(self, handle: int, level: int, optname: int, size: int) -> bytes:
+        saved = ws2_32.WSAGetLastError()
         buf = ffi.new("char[]", size)
         length = ffi.new("int *", size)
         if ws2_32.getsockopt(handle, level, optname, buf, length) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
         return bytes(ffi.buffer(buf, length[0]))
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
+        saved = ws2_32.WSAGetLastError()
         if ws2_32.bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
 
     def listen(self, handle: int, backlog: int) -> None:
+        saved = ws2_32.WSAGetLastError()
         if ws2_32.listen(handle, backlog) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
 
-    def accept(self, handle: int) -> tuple[int, bytes]:
+    def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
+        # The accepted socket takes the listener's blocking mode, which the caller
+        # keeps equal to *nonblocking* (see Backend.accept), so no ioctl is needed.
+        saved = ws2_32.WSAGetLastError()
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("int *", SOCKADDR_STORAGE_SIZE)
         conn = ws2_32.accept(handle, buf, length)
         if conn == INVALID_SOCKET:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        # accept() gives an inheritable handle even when the listener was made with
+        # WSA_FLAG_NO_HANDLE_INHERIT (measured on Wine 8; CPython clears the flag
+        # after every accept on Windows for the same reason).
+        if not kernel32.SetHandleInformation(conn, HANDLE_FLAG_INHERIT, 0):
+            failure = _handle_fail(kernel32.GetLastError(), saved)
+            ws2_32.closesocket(conn)
+            ws2_32.WSASetLastError(saved)
+            raise failure
+        ws2_32.WSASetLastError(saved)
         return conn, bytes(ffi.buffer(buf, length[0]))
 
     def connect(self, handle: int, sockaddr: bytes) -> None:
+        saved = ws2_32.WSAGetLastError()
         if ws2_32.connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
 
     def send(self, handle: int, data: Buffer, flags: int) -> int:
+        saved = ws2_32.WSAGetLastError()
         view = ffi.from_buffer(data)
         sent = ws2_32.send(handle, view, min(len(view), _INT_MAX), flags)
         if sent == SOCKET_ERROR:
-            raise _fail()
+            failure = _fail(ws2_32.WSAGetLastError(), saved)
+            # Release the caller's buffer before raising: the traceback keeps this
+            # frame, and CPython before 3.12.7 crashes when the GC breaks a cycle
+            # through a memoryview that still has exports (python/cpython#77894).
+            ffi.release(view)
+            raise failure
+        ws2_32.WSASetLastError(saved)
         return sent
 
     def recv(self, handle: int, size: int, flags: int) -> bytes:
+        saved = ws2_32.WSAGetLastError()
         buf = ffi.new("char[]", size)
         got = ws2_32.recv(handle, buf, min(size, _INT_MAX), flags)
         if got == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
         return bytes(ffi.buffer(buf, got))
 
     def recv_into(self, handle: int, buffer: Buffer, nbytes: int, flags: int) -> int:
+        saved = ws2_32.WSAGetLastError()
         view = ffi.from_buffer(buffer, require_writable=True)
         got = ws2_32.recv(handle, view, min(nbytes, _INT_MAX), flags)
         if got == SOCKET_ERROR:
-            raise _fail()
+            failure = _fail(ws2_32.WSAGetLastError(), saved)
+            ffi.release(view)  # as in send()
+            raise failure
+        ws2_32.WSASetLastError(saved)
         return got
 
     def shutdown(self, handle: int, how: int) -> None:
+        saved = ws2_32.WSAGetLastError()
         if ws2_32.shutdown(handle, how) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
 
     def _name(self, handle: int, peer: bool) -> bytes:
+        saved = ws2_32.WSAGetLastError()
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("int *", SOCKADDR_STORAGE_SIZE)
         call = ws2_32.getpeername if peer else ws2_32.getsockname
         if call(handle, buf, length) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
         return bytes(ffi.buffer(buf, length[0]))
 
     def getsockname(self, handle: int) -> bytes:
@@ -152,9 +265,57 @@ class Ws2Backend:
         return self._name(handle, peer=True)
 
     def set_nonblocking(self, handle: int, enabled: bool) -> None:
+        saved = ws2_32.WSAGetLastError()
         arg = ffi.new("unsigned long *", 1 if enabled else 0)
         if ws2_32.ioctlsocket(handle, FIONBIO, arg) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
+
+    def get_inheritable(self, handle: int) -> bool:
+        saved = ws2_32.WSAGetLastError()
+        flags = ffi.new("DWORD *")
+        if not kernel32.GetHandleInformation(handle, flags):
+            raise _handle_fail(kernel32.GetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
+        return bool(flags[0] & HANDLE_FLAG_INHERIT)
+
+    def set_inheritable(self, handle: int, inheritable: bool) -> None:
+        saved = ws2_32.WSAGetLastError()
+        flag = HANDLE_FLAG_INHERIT if inheritable else 0
+        if not kernel32.SetHandleInformation(handle, HANDLE_FLAG_INHERIT, flag):
+            raise _handle_fail(kernel32.GetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
+
+    def wait(self, handle: int, events: int, timeout: float | None) -> bool:
+        saved = ws2_32.WSAGetLastError()
+        if timeout is None:
+            tv: Any = ffi.NULL
+            deadline = 0.0
+        else:
+            tv = _timeval(timeout)
+            deadline = time.monotonic() + timeout
+        while True:
+            one = ffi.new("fd_set *", {"fd_count": 1, "fd_array": [handle]})
+            if events == WAIT_READ:
+                rc = ws2_32.select(0, one, ffi.NULL, ffi.NULL, tv)
+            else:
+                # A failed non-blocking connect shows in exceptfds, not writefds
+                # (Winsock "select": "If processing a connect call (nonblocking),
+                # connection attempt failed").
+                both = ffi.new("fd_set *", {"fd_count": 1, "fd_array": [handle]})
+                rc = ws2_32.select(0, ffi.NULL, one, both, tv)
+            if rc == SOCKET_ERROR:
+                raise _fail(ws2_32.WSAGetLastError(), saved)
+            if rc > 0 or timeout is None:
+                ws2_32.WSASetLastError(saved)
+                return True
+            # A Windows wait may end up to one clock tick early ("Wait Functions and
+            # Time-out Intervals"); go round until the deadline has really passed.
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                ws2_32.WSASetLastError(saved)
+                return False
+            tv = _timeval(remaining)
 
     def select(
         self,
@@ -163,42 +324,42 @@ class Ws2Backend:
         error: Sequence[int],
         timeout: float | None,
     ) -> SelectResult:
-        sets: list[Any] = []  # fd_set structs
-        for handles in (read, write, error):
-            if len(handles) > _FD_SETSIZE:
-                raise ValueError(f"select() takes at most {_FD_SETSIZE} sockets per set")
-            fds: Any = ffi.new("fd_set *")
-            fds.fd_count = len(handles)
-            for i, handle in enumerate(handles):
-                fds.fd_array[i] = handle
-            sets.append(fds)
-        if timeout is None:
-            tv = ffi.NULL
-        else:
-            micros = round(timeout * 1_000_000)
-            tv = ffi.new("struct timeval *", (micros // 1_000_000, micros % 1_000_000))
+        saved = ws2_32.WSAGetLastError()
+        # An empty set goes as NULL; with all three empty Winsock fails with WSAEINVAL.
+        sets: list[Any] = [_fd_set(h) if h else ffi.NULL for h in (read, write, error)]
+        tv = ffi.NULL if timeout is None else _timeval(timeout)
         # nfds is ignored by Winsock; it exists for Berkeley compatibility.
         if ws2_32.select(0, sets[0], sets[1], sets[2], tv) == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
         result: list[list[int]] = [
-            [int(fds.fd_array[i]) for i in range(fds.fd_count)] for fds in sets
+            [] if fds == ffi.NULL else [int(fds.fd_array[i]) for i in range(fds.fd_count)]
+            for fds in sets
         ]
         return result[0], result[1], result[2]
 
     def inet_pton(self, family: int, text: str) -> bytes:
+        # The C string would end at a NUL and accept "1.2.3.4\0junk"; non-ASCII text
+        # can never be an address.
+        if "\0" in text or not text.isascii():
+            raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
+        saved = ws2_32.WSAGetLastError()
         buf = ffi.new("char[16]")
-        rc = ws2_32.inet_pton(family, text.encode("ascii", "replace"), buf)
+        rc = ws2_32.inet_pton(family, text.encode("ascii"), buf)
         if rc == SOCKET_ERROR:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
         if rc == 0:
             raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
         return bytes(ffi.buffer(buf, 4 if family == 2 else 16))
 
     def inet_ntop(self, family: int, packed: bytes) -> str:
+        saved = ws2_32.WSAGetLastError()
         out = ffi.new("char[]", 64)
         result = ws2_32.inet_ntop(family, ffi.from_buffer(packed), out, 64)
         if result == ffi.NULL:
-            raise _fail()
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
         return _text(out)
 
     def native_family(self, family: int) -> int:
@@ -220,4 +381,7 @@ class Ws2Backend:
             get_version = ntdll.wine_get_version
         except AttributeError:  # real Windows: ntdll has no such export
             return None
-        return _text(get_version())
+        saved = ws2_32.WSAGetLastError()
+        version = _text(get_version())
+        ws2_32.WSASetLastError(saved)
+        return version
