@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import pytest
 
+import winsockx.sockets as sockets_module
 from winsockx import (
     AF_INET,
     AF_INET6,
@@ -387,8 +388,8 @@ def test_interrupted_drain_still_closes(sockets: Sockets, monkeypatch: pytest.Mo
     """An exception raised while draining (an injected interrupt) still closes the handle.
 
     The report says ERROR rather than pretending nothing was connected, and a second
-    close() returns that same report. The interrupt is injected into raw.select, the
-    one thing the OS cannot be asked to do on demand.
+    close() returns that same report. The interrupt is injected into the backend's
+    readiness wait, the one thing the OS cannot be asked to do on demand.
     """
     client, _server = sockets.pair(AF_INET)
     handle = client.fileno()
@@ -396,11 +397,11 @@ def test_interrupted_drain_still_closes(sockets: Sockets, monkeypatch: pytest.Mo
     class Interrupt(BaseException):
         pass
 
-    def interrupting_select(*args: object, **kwargs: object) -> Any:
+    def interrupting_wait(*args: object, **kwargs: object) -> Any:
         raise Interrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(raw, "select", interrupting_select)
+        patch.setattr(sockets_module._backend, "wait", interrupting_wait)
         with pytest.raises(Interrupt):
             client.close(drain_timeout=5.0)
     report = client.close()

@@ -741,13 +741,16 @@ def test_accept_timeout(sockets: Sockets) -> None:
     assert 0.25 <= elapsed < 5
 
 
-def test_zero_timeout_polls(sockets: Sockets) -> None:
-    """Timeout 0 returns data that is there and times out at once otherwise."""
+def test_zero_timeout_is_non_blocking(sockets: Sockets) -> None:
+    """Timeout 0 is non-blocking, as in the stdlib: BlockingIOError at once, data when there."""
     client, server = sockets.pair()
     server.settimeout(0)
+    assert not server.getblocking()
     started = time.monotonic()
-    with pytest.raises(WinsockTimeoutError):
+    with pytest.raises(BlockingIOError) as info:
         server.recv(10)
+    assert isinstance(info.value, WinsockError)
+    assert info.value.winerror == WSAError.WSAEWOULDBLOCK
     assert time.monotonic() - started < 2
     client.sendall(b"now")
     server.settimeout(10)

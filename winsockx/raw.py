@@ -18,13 +18,16 @@ made before :func:`WSAStartup` fail with WSANOTINITIALISED (10093).
 from __future__ import annotations
 
 import struct
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, overload
 
-from ._backend import Backend, OsFailure, load_backend
+from ._backend import Backend
+from ._failure import OsFailure
+from ._loader import load_backend
 from .address import Address, AddressLike, pack_sockaddr, parse_address, unpack_sockaddr
 from .constants import AddressFamily, Protocol, ShutdownHow, SocketOption, SocketType
-from .errors import WSAError
+from .errors import WinsockError, WSAError
 from .results import WSAData
 
 if TYPE_CHECKING:
@@ -80,6 +83,11 @@ _HINTS: dict[tuple[str, int], str] = {
         "Another socket holds this port with SO_EXCLUSIVEADDRUSE (or reuse is refused),"
         " or the port lies in a reserved range"
         " (netsh interface ipv4 show excludedportrange protocol=tcp)."
+        if sys.platform == "win32"
+        # Linux: EACCES on bind means a port below the privileged floor
+        # (net.ipv4.ip_unprivileged_port_start) without CAP_NET_BIND_SERVICE.
+        else "Ports below net.ipv4.ip_unprivileged_port_start (1024 by default) need"
+        " root or CAP_NET_BIND_SERVICE."
     ),
     ("bind", WSAError.WSAEADDRINUSE): "Another socket is already bound to this address and port.",
     ("*", WSAError.WSANOTINITIALISED): (
@@ -94,6 +102,42 @@ def _hint(function: str, failure: OsFailure) -> str | None:
     if code is None:
         return None
     return _HINTS.get((function, code)) or _HINTS.get(("*", code))
+
+
+def _failed(function: str, failure: OsFailure, argument: str | None = None) -> WinsockError:
+    """The public error for *failure* in *function*, with its hint (shared by Socket)."""
+    return failure.error(function, argument=argument, hint=_hint(function, failure))
+
+
+def _socket_label(family: int, type: int, proto: int) -> str:
+    return ", ".join(
+        (
+            _enum_name(AddressFamily, family),
+            _enum_name(SocketType, type),
+            _enum_name(Protocol, proto),
+        )
+    )
+
+
+def _setsockopt_failed(failure: OsFailure, level: int, optname: int) -> WinsockError:
+    hint = _hint("setsockopt", failure)
+    if failure.winerror == WSAError.WSAEINVAL and _OPTIONS.get((level, optname)) not in _REUSE_PAIR:
+        hint = None
+    return failure.error("setsockopt", argument=_option_label(level, optname), hint=hint)
+
+
+def _getsockopt_failed(failure: OsFailure, level: int, optname: int) -> WinsockError:
+    return _failed("getsockopt", failure, _option_label(level, optname))
+
+
+def _bind_failed(failure: OsFailure, addr: Address) -> WinsockError:
+    return failure.error("bind", argument=str(addr), address=addr, hint=_hint("bind", failure))
+
+
+def _connect_failed(failure: OsFailure, addr: Address) -> WinsockError:
+    return failure.error(
+        "connect", argument=str(addr), address=addr, hint=_hint("connect", failure)
+    )
 
 
 def _enum_name(enum_type: type, value: int) -> str:
@@ -137,7 +181,7 @@ def WSACleanup() -> None:
     try:
         backend.cleanup()
     except OsFailure as f:
-        raise f.error("WSACleanup", hint=_hint("WSACleanup", f)) from None
+        raise _failed("WSACleanup", f) from None
 
 
 def WSAGetLastError() -> int:
@@ -156,16 +200,9 @@ def socket(family: int, type: int, proto: int) -> int:
             WSAEPROTONOSUPPORT (10043) for a type/protocol mismatch.
     """
     try:
-        return backend.socket(family, type, proto)
+        return backend.socket(family, type, proto, False)
     except OsFailure as f:
-        arg = ", ".join(
-            (
-                _enum_name(AddressFamily, family),
-                _enum_name(SocketType, type),
-                _enum_name(Protocol, proto),
-            )
-        )
-        raise f.error("socket", argument=arg, hint=_hint("socket", f)) from None
+        raise _failed("socket", f, _socket_label(family, type, proto)) from None
 
 
 def closesocket(handle: int) -> None:
@@ -176,7 +213,7 @@ def closesocket(handle: int) -> None:
     try:
         backend.closesocket(handle)
     except OsFailure as f:
-        raise f.error("closesocket", hint=_hint("closesocket", f)) from None
+        raise _failed("closesocket", f) from None
 
 
 def _option_label(level: int, optname: int) -> str:
@@ -194,10 +231,7 @@ def setsockopt(handle: int, level: int, optname: int, value: int | bytes) -> Non
     try:
         backend.setsockopt(handle, level, optname, data)
     except OsFailure as f:
-        hint = _hint("setsockopt", f)
-        if f.winerror == WSAError.WSAEINVAL and _OPTIONS.get((level, optname)) not in _REUSE_PAIR:
-            hint = None
-        raise f.error("setsockopt", argument=_option_label(level, optname), hint=hint) from None
+        raise _setsockopt_failed(f, level, optname) from None
 
 
 @overload
@@ -209,8 +243,7 @@ def getsockopt(handle: int, level: int, optname: int, buflen: int | None = None)
     try:
         data = backend.getsockopt(handle, level, optname, 4 if buflen is None else buflen)
     except OsFailure as f:
-        label = _option_label(level, optname)
-        raise f.error("getsockopt", argument=label, hint=_hint("getsockopt", f)) from None
+        raise _getsockopt_failed(f, level, optname) from None
     if buflen is None:
         return int(_INT.unpack_from(data.ljust(4, b"\0"))[0])
     return data
@@ -226,7 +259,7 @@ def bind(handle: int, address: AddressLike) -> None:
     try:
         backend.bind(handle, pack_sockaddr(addr, backend.native_family(addr.family)))
     except OsFailure as f:
-        raise f.error("bind", argument=str(addr), address=addr, hint=_hint("bind", f)) from None
+        raise _bind_failed(f, addr) from None
 
 
 def listen(handle: int, backlog: int) -> None:
@@ -234,15 +267,15 @@ def listen(handle: int, backlog: int) -> None:
     try:
         backend.listen(handle, backlog)
     except OsFailure as f:
-        raise f.error("listen", hint=_hint("listen", f)) from None
+        raise _failed("listen", f) from None
 
 
 def accept(handle: int) -> tuple[int, Address]:
     """``accept``: wait for a connection; return its handle and the peer's address."""
     try:
-        conn, data = backend.accept(handle)
+        conn, data = backend.accept(handle, False)
     except OsFailure as f:
-        raise f.error("accept", hint=_hint("accept", f)) from None
+        raise _failed("accept", f) from None
     return conn, _unpack(data)
 
 
@@ -252,9 +285,7 @@ def connect(handle: int, address: AddressLike) -> None:
     try:
         backend.connect(handle, pack_sockaddr(addr, backend.native_family(addr.family)))
     except OsFailure as f:
-        raise f.error(
-            "connect", argument=str(addr), address=addr, hint=_hint("connect", f)
-        ) from None
+        raise _connect_failed(f, addr) from None
 
 
 def send(handle: int, data: Buffer, flags: int = 0) -> int:
@@ -262,7 +293,7 @@ def send(handle: int, data: Buffer, flags: int = 0) -> int:
     try:
         return backend.send(handle, data, flags)
     except OsFailure as f:
-        raise f.error("send", hint=_hint("send", f)) from None
+        raise _failed("send", f) from None
 
 
 def recv(handle: int, bufsize: int, flags: int = 0) -> bytes:
@@ -272,7 +303,7 @@ def recv(handle: int, bufsize: int, flags: int = 0) -> bytes:
     try:
         return backend.recv(handle, bufsize, flags)
     except OsFailure as f:
-        raise f.error("recv", hint=_hint("recv", f)) from None
+        raise _failed("recv", f) from None
 
 
 def recv_into(handle: int, buffer: Buffer, nbytes: int = 0, flags: int = 0) -> int:
@@ -283,7 +314,7 @@ def recv_into(handle: int, buffer: Buffer, nbytes: int = 0, flags: int = 0) -> i
     try:
         return backend.recv_into(handle, buffer, nbytes or size, flags)
     except OsFailure as f:
-        raise f.error("recv", hint=_hint("recv", f)) from None
+        raise _failed("recv", f) from None
 
 
 def shutdown(handle: int, how: int) -> None:
@@ -306,7 +337,7 @@ def getsockname(handle: int) -> Address:
     try:
         return _unpack(backend.getsockname(handle))
     except OsFailure as f:
-        raise f.error("getsockname", hint=_hint("getsockname", f)) from None
+        raise _failed("getsockname", f) from None
 
 
 def getpeername(handle: int) -> Address:
@@ -314,7 +345,7 @@ def getpeername(handle: int) -> Address:
     try:
         return _unpack(backend.getpeername(handle))
     except OsFailure as f:
-        raise f.error("getpeername", hint=_hint("getpeername", f)) from None
+        raise _failed("getpeername", f) from None
 
 
 def ioctlsocket(handle: int, cmd: int, arg: int) -> None:
@@ -347,7 +378,7 @@ def select(
     try:
         return backend.select(read, write, error, timeout)
     except OsFailure as f:
-        raise f.error("select", hint=_hint("select", f)) from None
+        raise _failed("select", f) from None
 
 
 def inet_pton(family: int, text: str) -> bytes:

@@ -1,9 +1,12 @@
-"""Starting and stopping Winsock (``WSAStartup``/``WSACleanup``)."""
+"""Starting and stopping Winsock (``WSAStartup``/``WSACleanup``).
+
+No locks: a signal handler or a finaliser may start or stop a session while the
+thread it interrupts is inside this module, so every shared update is one list
+operation (atomic under the GIL) and nothing waits for anything.
+"""
 
 from __future__ import annotations
 
-import atexit
-import threading
 from types import TracebackType
 
 from . import raw
@@ -13,9 +16,13 @@ from .results import WSAData
 
 __all__ = ["Winsock", "ensure_started"]
 
-_lock = threading.Lock()
-_implicit: WSAData | None = None
-_explicit_sessions = 0
+# The implicit startup made by the first Socket: at most one entry, never cleaned up
+# explicitly. Like the stdlib socket module, winsockx leaves it to the end of the
+# process, after every atexit handler, so an atexit handler can still close (and
+# drain) its sockets; an explicit WSACleanup at exit would reset open connections.
+_implicit: list[WSAData] = []
+# One entry per open explicit session, across all Winsock objects.
+_explicit: list[None] = []
 
 
 class Winsock:
@@ -42,15 +49,11 @@ class Winsock:
             raise ValueError(f"version numbers must be 0-255, got {version!r}")
         self.version = version
         self._started: list[WSAData] = []
-        self._own_lock = threading.Lock()
 
     def __enter__(self) -> WSAData:
-        global _explicit_sessions
         data = raw.WSAStartup(self.version)
-        with self._own_lock:
-            self._started.append(data)
-        with _lock:
-            _explicit_sessions += 1
+        self._started.append(data)
+        _explicit.append(None)
         return data
 
     def __exit__(
@@ -59,46 +62,36 @@ class Winsock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        global _explicit_sessions
-        with self._own_lock:
-            if not self._started:
-                raise UsageError("Winsock session exited more often than it was entered")
+        try:
             self._started.pop()
-        with _lock:
-            _explicit_sessions -= 1
+        except IndexError:
+            raise UsageError("Winsock session exited more often than it was entered") from None
+        _explicit.pop()
         raw.WSACleanup()
 
     @staticmethod
     def active_sessions() -> int:
         """How many explicit sessions are open in this process (the implicit one not counted)."""
-        with _lock:
-            return _explicit_sessions
+        return len(_explicit)
 
     @staticmethod
     def implicitly_started() -> bool:
         """Whether :class:`winsockx.Socket` has started Winsock for the life of the process."""
-        return _implicit is not None
+        return bool(_implicit)
 
 
 def ensure_started() -> WSAData:
     """Start Winsock once for the life of the process, as the stdlib socket module does.
 
-    Called by :class:`winsockx.Socket`; the matching ``WSACleanup`` runs at exit.
+    Called by :class:`winsockx.Socket`. The startup is never undone explicitly: the
+    process's end releases it, after the application's atexit handlers have run.
     """
-    global _implicit
-    data = _implicit
-    if data is None:
-        with _lock:
-            data = _implicit
-            if data is None:
-                data = _implicit = raw.WSAStartup((2, 2))
-                atexit.register(_cleanup_implicit)
-    return data
-
-
-def _cleanup_implicit() -> None:
-    global _implicit
-    with _lock:
-        if _implicit is not None:
-            _implicit = None
-            raw.WSACleanup()
+    if _implicit:
+        return _implicit[0]
+    data = raw.WSAStartup((2, 2))
+    _implicit.append(data)
+    if _implicit[0] is not data:
+        # Another thread (or a signal handler) started first: undo our extra count.
+        _implicit.remove(data)
+        raw.WSACleanup()
+    return _implicit[0]

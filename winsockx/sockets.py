@@ -1,17 +1,38 @@
-"""The exclusive-friendly socket: options before bind, a bounded graceful close."""
+"""The exclusive-friendly socket: options before bind, bounded calls, a bounded graceful close.
+
+How the socket works inside (the contract the tests hold it to):
+
+* **One owner per handle.** Every call registers itself on the socket while it uses
+  the handle, and the handle is passed to ``closesocket`` only once no call uses it
+  any more, so a handle number is never used after its owner closed it, whichever
+  thread closes. :meth:`Socket.close` is atomic and idempotent across threads.
+* **One deadline per call.** The OS socket is always in non-blocking mode; each
+  public call tries once, and on would-block (or EINTR) waits for readiness with
+  the time that remains of the call's timeout, then tries again. Without a timeout
+  the wait has no limit, but it re-checks every :data:`WAKE_INTERVAL` seconds whether
+  another thread closed the socket, so ``close()`` ends blocked calls on every backend.
+* **No locks.** Signal handlers and finalisers can run between any two lines and may
+  use the library (``signal.signal(SIGTERM, lambda *_: server.close())``), so state
+  changes are single operations that are atomic under the GIL (list append/pop/remove).
+"""
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import math
+import sys
+import threading
 import time
 import warnings
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar, Union
 
 from . import raw
+from ._backend import WAIT_READ, WAIT_WRITE
 from ._checks import check_int, check_int_pair, check_seconds
-from .address import Address, AddressLike, parse_address
+from ._failure import OsFailure
+from .address import Address, AddressLike, pack_sockaddr, parse_address
 from .constants import (
     AddressFamily,
     OptionKind,
@@ -23,7 +44,6 @@ from .constants import (
 from .errors import (
     OptionOrderError,
     SocketClosedError,
-    WinsockBlockingIOError,
     WinsockError,
     WSAError,
     make_error,
@@ -34,23 +54,38 @@ from .session import ensure_started
 if TYPE_CHECKING:
     from typing_extensions import Buffer, Self
 
-__all__ = ["DEFAULT_DRAIN_LIMIT", "DEFAULT_DRAIN_TIMEOUT", "OptionValue", "Socket"]
+__all__ = ["DEFAULT_DRAIN_LIMIT", "DEFAULT_DRAIN_TIMEOUT", "WAKE_INTERVAL", "OptionValue", "Socket"]
 
 DEFAULT_DRAIN_TIMEOUT = 5.0
 """Seconds :meth:`Socket.close` waits for the peer's end of stream by default."""
 DEFAULT_DRAIN_LIMIT = 4 * 1024 * 1024
 """Bytes :meth:`Socket.close` reads and discards while draining, by default (4 MiB)."""
+WAKE_INTERVAL = 0.2
+"""Seconds between the checks a waiting call makes for a ``close()`` from another thread."""
 
 OptionValue = Union[bool, int, tuple[int, int]]
 """An option value: ``bool`` for flags, ``int`` for sizes, ``(onoff, seconds)`` for LINGER."""
 
-_DRAIN_CHUNK = 65536
-_C_TRUE = (1).to_bytes(4, "little")
-_C_FALSE = bytes(4)
-_RESET_CODES = frozenset(
-    {WSAError.WSAECONNRESET, WSAError.WSAECONNABORTED, WSAError.WSAENETRESET, WSAError.WSAENOTCONN}
-)
+# The backend every Socket uses; a module global so the I/O core can be tested
+# against a fault-injecting backend (tests/fake_backend.py) by replacing it.
+_backend = raw.backend
 
+_DRAIN_CHUNK = 65536
+_INT = (1).to_bytes(4, sys.byteorder)
+_C_TRUE = _INT
+_C_FALSE = bytes(4)
+_MAX_BACKLOG = 0x7FFFFFFF
+# Time close() keeps for itself past drain_timeout: waking other threads' calls and
+# closesocket (with any linger shortened to fit), so close() ends within drain_timeout
+# plus well under half a second.
+_CLOSE_SLACK = 0.3
+_RESET_CODES = frozenset({WSAError.WSAECONNRESET, WSAError.WSAECONNABORTED, WSAError.WSAENETRESET})
+_WOULD_BLOCK = frozenset({WSAError.WSAEWOULDBLOCK, WSAError.WSAEINPROGRESS})
+_EINTR = WSAError.WSAEINTR
+_RECEIVE_SHUT_BITS = 1 << ShutdownHow.SD_RECEIVE | 1 << ShutdownHow.SD_BOTH
+_monotonic = time.monotonic
+_ident = threading.get_ident
+_INF = math.inf
 
 # Accepted values, for the fast path of the checks below (every Socket runs them).
 _FAMILIES = {f.value: f for f in (AddressFamily.AF_INET, AddressFamily.AF_INET6)}
@@ -102,6 +137,16 @@ def _protocol(value: object) -> Protocol | int:
         return value
 
 
+def _closed_error(what: str) -> SocketClosedError:
+    return SocketClosedError(f"this winsockx.Socket is {what}; create a new one")
+
+
+def _interrupted(function: str) -> SocketClosedError:
+    return SocketClosedError(
+        f"{function}() ended because another thread closed this winsockx.Socket"
+    )
+
+
 class Socket:
     """One Winsock socket that cannot be configured in the wrong order.
 
@@ -110,6 +155,11 @@ class Socket:
     the socket is bound, instead of being silently ignored as Winsock does.
     :meth:`close` shuts down the sending side, drains what the peer still sends
     until its end of stream, then closes, within a time and a byte bound.
+
+    Handles are not inheritable by child processes (``WSA_FLAG_NO_HANDLE_INHERIT``
+    on Windows, ``SOCK_CLOEXEC`` on Linux). Every blocking call honours
+    :meth:`settimeout` as one deadline for the whole call, and a ``close()`` from
+    another thread ends calls in flight with :class:`SocketClosedError`.
 
     >>> import winsockx
     >>> with winsockx.Socket(winsockx.AF_INET, winsockx.SOCK_STREAM,
@@ -127,13 +177,20 @@ class Socket:
     __slots__ = (
         "__weakref__",
         "_bound",
+        "_broken",
+        "_claim",
+        "_closing",
         "_connected",
         "_family",
+        "_finish",
         "_handle",
+        "_linger",
         "_proto",
         "_report",
+        "_shut",
         "_timeout",
         "_type",
+        "_users",
     )
 
     def __init__(
@@ -149,8 +206,13 @@ class Socket:
         self._family = _family(family)
         self._type = _socket_type(type)
         self._proto = _protocol(proto)
+        if builtins.type(exclusive) is not bool:
+            raise TypeError(f"exclusive must be a bool, not {builtins.type(exclusive).__name__}")
         ensure_started()
-        self._handle = raw.socket(self._family, self._type, self._proto)
+        try:
+            self._handle = _backend.socket(self._family, self._type, self._proto, True)
+        except OsFailure as f:
+            raise raw._failed("socket", f, raw._socket_label(family, type, proto)) from None
         if exclusive:
             try:
                 self.set_option(SocketOption.EXCLUSIVEADDRUSE, True)
@@ -160,11 +222,17 @@ class Socket:
 
     @classmethod
     def _adopt(
-        cls, handle: int, family: AddressFamily, type: SocketType, proto: Protocol | int
+        cls,
+        handle: int,
+        family: AddressFamily,
+        type: SocketType,
+        proto: Protocol | int,
+        linger: tuple[int, int] | None,
     ) -> Socket:
         """Wrap a connected handle returned by ``accept``."""
         sock = cls.__new__(cls)
         sock._init(handle, family, type, proto, connected=True)
+        sock._linger = linger  # accepted sockets inherit the listener's options
         return sock
 
     def _init(
@@ -185,15 +253,55 @@ class Socket:
         self._bound = connected
         self._connected = connected
         self._timeout: float | None = None
+        # Thread idents of the calls using the handle now (one entry per call).
+        self._users: list[int] = []
+        self._closing = False
+        # Who closes (or detaches): every close()/detach() appends (thread, token) and
+        # the first entry wins; list.append is atomic, so exactly one does, and the
+        # others can tell whether the winner is their own thread (a signal handler
+        # re-entering close() while this thread is closing must not wait for itself).
+        self._claim: list[tuple[int, object]] = []
+        # Whoever pops this token calls closesocket: the closer, or the last call out.
+        self._finish: list[bool] = [True]
+        self._linger: tuple[int, int] | None = None
+        # What the application shut down itself (bit 1 << ShutdownHow), and whether
+        # a call saw the connection reset: close() must not report those as graceful.
+        self._shut = 0
+        self._broken = False
+
+    # -- ownership -------------------------------------------------------------
+
+    def _enter(self) -> int:
+        """Register a call on the handle and return it, or raise SocketClosedError."""
+        self._users.append(_ident())
+        if self._closing:
+            self._exit()
+            raise _closed_error(self._state_word())
+        return self._handle
+
+    def _exit(self) -> None:
+        users = self._users
+        users.remove(_ident())
+        if self._closing and not users:
+            # The closer left before this call: the last one out closes the handle.
+            self._final_close()
+
+    def _state_word(self) -> str:
+        report = self._report
+        if report is not None and report.reason is CloseReason.DETACHED:
+            return "detached"
+        return "closed"
+
+    def _final_close(self) -> None:
+        try:
+            self._finish.pop()
+        except IndexError:
+            return
+        handle, self._handle = self._handle, -1
+        with contextlib.suppress(OsFailure):
+            _backend.closesocket(handle)
 
     # -- state -----------------------------------------------------------------
-
-    def _live(self) -> int:
-        """The handle, or SocketClosedError once closed or detached."""
-        if self._report is not None:
-            what = "detached" if self._report.reason is CloseReason.DETACHED else "closed"
-            raise SocketClosedError(f"this winsockx.Socket is {what}; create a new one")
-        return self._handle
 
     @property
     def family(self) -> AddressFamily:
@@ -212,8 +320,8 @@ class Socket:
 
     @property
     def closed(self) -> bool:
-        """True after :meth:`close` or :meth:`detach`."""
-        return self._report is not None
+        """True once :meth:`close` or :meth:`detach` has begun."""
+        return self._closing
 
     @property
     def bound(self) -> bool:
@@ -221,37 +329,127 @@ class Socket:
         return self._bound
 
     def fileno(self) -> int:
-        """The Winsock handle (a file descriptor on the POSIX backend)."""
-        return self._live()
+        """The Winsock handle (a file descriptor on the POSIX backend).
+
+        Raises:
+            SocketClosedError: the socket is closed or detached.
+        """
+        if self._closing:
+            raise _closed_error(self._state_word())
+        return self._handle
 
     def settimeout(self, timeout: float | None) -> None:
-        """Bound ``accept``, ``recv``, ``recv_into``, ``send`` and ``sendall`` to *timeout* seconds.
+        """Bound every blocking call (accept, connect, send, sendall, recv, recv_into).
 
-        ``None`` (the default) blocks for ever. A call that runs out of time raises
+        ``None`` (the default) waits without a limit; ``0`` makes the socket
+        non-blocking: a call that cannot complete at once raises
+        :class:`~winsockx.errors.WinsockBlockingIOError` (WSAEWOULDBLOCK, a
+        ``BlockingIOError``). A positive value is one deadline for the whole call
+        (``sendall`` included); running out raises
         :class:`~winsockx.errors.WinsockTimeoutError` (WSAETIMEDOUT, a ``TimeoutError``).
+
+        >>> import winsockx
+        >>> with winsockx.Socket() as s:
+        ...     s.settimeout(1.5)
+        ...     s.gettimeout()
+        1.5
         """
-        self._live()
-        self._timeout = None if timeout is None else check_seconds(timeout, "timeout")
+        value = None if timeout is None else check_seconds(timeout, "timeout")
+        if self._closing:
+            raise _closed_error(self._state_word())
+        self._timeout = value
 
     def gettimeout(self) -> float | None:
-        """The timeout set with :meth:`settimeout`, or None."""
+        """The timeout set with :meth:`settimeout` (0.0 when non-blocking), or None."""
         return self._timeout
 
-    def _wait(self, handle: int, function: str, write: bool = False) -> None:
-        timeout = self._timeout
-        if timeout is None:
-            return
-        ready = (
-            raw.select([], [handle], [], timeout)
-            if write
-            else raw.select([handle], [], [], timeout)
-        )
-        if not (ready[1] if write else ready[0]):
-            raise make_error(
-                WSAError.WSAETIMEDOUT,
-                function,
-                hint=f"Nothing happened within the socket's timeout of {timeout:g} s.",
+    def setblocking(self, flag: bool) -> None:
+        """As in the stdlib: False is ``settimeout(0.0)``, True is ``settimeout(None)``."""
+        self.settimeout(None if flag else 0.0)
+
+    def getblocking(self) -> bool:
+        """False when non-blocking (timeout 0.0), else True, as in the stdlib."""
+        return self._timeout != 0.0
+
+    def get_inheritable(self) -> bool:
+        """Whether child processes inherit the handle (False unless set)."""
+        h = self._enter()
+        try:
+            return _backend.get_inheritable(h)
+        except OsFailure as f:
+            raise raw._failed("get_inheritable", f) from None
+        finally:
+            self._exit()
+
+    def set_inheritable(self, inheritable: bool) -> None:
+        """Let child processes inherit the handle (True) or not (False, the default)."""
+        if type(inheritable) is not bool:
+            raise TypeError(
+                f"inheritable must be a bool, not {builtins.type(inheritable).__name__}"
             )
+        h = self._enter()
+        try:
+            _backend.set_inheritable(h, inheritable)
+        except OsFailure as f:
+            raise raw._failed("set_inheritable", f) from None
+        finally:
+            self._exit()
+
+    # -- the I/O core ----------------------------------------------------------
+
+    def _deadline(self) -> float:
+        timeout = self._timeout
+        return _INF if timeout is None else _monotonic() + timeout
+
+    def _again(
+        self, failure: OsFailure, handle: int, events: int, deadline: float, function: str
+    ) -> None:
+        """After a failed attempt: wait and return (the caller retries), or raise."""
+        code = failure.winerror
+        if code in _WOULD_BLOCK and self._timeout != 0.0:
+            self._wait(handle, events, deadline, function)
+            return
+        if code == _EINTR:
+            # PEP 475: the signal's Python handler has run by now (and did not
+            # raise), so try again within the same deadline.
+            if self._closing:
+                raise _interrupted(function)
+            if deadline != _INF and _monotonic() >= deadline:
+                raise self._timed_out(function)
+            return
+        if code in _RESET_CODES:
+            self._broken = True
+        if self._closing:
+            raise _interrupted(function)
+        raise raw._failed(function, failure) from None
+
+    def _wait(self, handle: int, events: int, deadline: float, function: str) -> None:
+        """Wait until *handle* is ready for *events*, within *deadline*."""
+        while True:
+            if self._closing:
+                raise _interrupted(function)
+            if deadline == _INF:
+                timeout = WAKE_INTERVAL
+            else:
+                timeout = deadline - _monotonic()
+                if timeout <= 0:
+                    raise self._timed_out(function)
+                if timeout > WAKE_INTERVAL:
+                    timeout = WAKE_INTERVAL
+            try:
+                if _backend.wait(handle, events, timeout):
+                    return
+            except OsFailure as f:
+                if self._closing:
+                    raise _interrupted(function) from None
+                raise raw._failed(function, f) from None
+
+    def _timed_out(self, function: str) -> WinsockError:
+        return make_error(
+            WSAError.WSAETIMEDOUT,
+            function,
+            hint=f"Nothing happened within the socket's timeout of {self._timeout:g} s.",
+        )
 
     # -- options ---------------------------------------------------------------
 
@@ -268,21 +466,32 @@ class Socket:
             WinsockError: e.g. WSAEINVAL (10022) when SO_EXCLUSIVEADDRUSE and
                 SO_REUSEADDR would both be set.
         """
-        handle = self._live()
         if not isinstance(option, SocketOption):
             raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
-        if option.before_bind and self._bound:
-            # Winsock accepts this call after bind, reports success, and ignores it.
-            raise OptionOrderError(
-                f"{option.c_name} must be set before bind(); this socket is already bound"
-                f" to {self._safe_name()}, where Winsock would accept the call and ignore it."
-                " Set the option on a new socket before binding it."
-            )
-        raw.setsockopt(handle, option.level, option.optname, self._encode(option, value))
-
-    def _safe_name(self) -> str:
+        data = self._encode(option, value)
+        h = self._enter()
         try:
-            return str(raw.getsockname(self._handle))
+            if option.before_bind and self._bound:
+                # Winsock accepts this call after bind, reports success, and ignores it.
+                raise OptionOrderError(
+                    f"{option.c_name} must be set before bind(); this socket is already bound"
+                    f" to {self._safe_name(h)}, where Winsock would accept the call and"
+                    " ignore it. Set the option on a new socket before binding it."
+                )
+            try:
+                _backend.setsockopt(h, option.level, option.optname, data)
+            except OsFailure as f:
+                raise raw._setsockopt_failed(f, option.level, option.optname) from None
+            if option is SocketOption.LINGER:
+                linger = _backend.unpack_linger(data)
+                self._linger = linger if linger[0] else None
+        finally:
+            self._exit()
+
+    @staticmethod
+    def _safe_name(handle: int) -> str:
+        try:
+            return str(raw.getsockname(handle))
         except WinsockError:
             return "an address"
 
@@ -294,29 +503,36 @@ class Socket:
             onoff, seconds = check_int_pair(value, f"{option.c_name} value (onoff, seconds)")
             if not (0 <= onoff <= 0xFFFF and 0 <= seconds <= 0xFFFF):
                 raise ValueError(f"{option.c_name} onoff and seconds must be 0-65535, got {value}")
-            return raw.backend.pack_linger(onoff, seconds)
+            return _backend.pack_linger(onoff, seconds)
         if not isinstance(value, int):
             raise TypeError(
                 f"{option.c_name} value must be a bool or int, not {type(value).__name__}"
             )
         if option.kind is OptionKind.BOOL:
-            return int(bool(value)).to_bytes(4, "little", signed=True)
+            return _C_TRUE if value else _C_FALSE
         if not -(2**31) <= value < 2**31:
             raise ValueError(f"{option.c_name} value must fit a C int, got {value}")
-        return int(value).to_bytes(4, "little", signed=True)
+        return int(value).to_bytes(4, sys.byteorder, signed=True)
 
     def get_option(self, option: SocketOption) -> OptionValue:
         """Read a socket option: ``bool`` for flags, ``int`` for sizes, a pair for LINGER."""
-        handle = self._live()
         if not isinstance(option, SocketOption):
             raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
-        if option.kind is OptionKind.LINGER:
-            size = len(raw.backend.pack_linger(0, 0))
-            return raw.backend.unpack_linger(
-                raw.getsockopt(handle, option.level, option.optname, size)
-            )
-        value = raw.getsockopt(handle, option.level, option.optname)
-        return bool(value) if option.kind is OptionKind.BOOL else value
+        kind = option.kind
+        h = self._enter()
+        try:
+            if kind is OptionKind.LINGER:
+                data = _backend.getsockopt(h, option.level, option.optname, _LINGER_SIZE)
+                return _backend.unpack_linger(data)
+            data = _backend.getsockopt(h, option.level, option.optname, 4)
+        except OsFailure as f:
+            raise raw._getsockopt_failed(f, option.level, option.optname) from None
+        finally:
+            self._exit()
+        if len(data) != 4:  # some Windows options answer with a 1-byte BOOLEAN
+            data = data[:4].ljust(4, b"\0")
+        value = int.from_bytes(data, sys.byteorder, signed=True)
+        return bool(value) if kind is OptionKind.BOOL else value
 
     # -- calls -----------------------------------------------------------------
 
@@ -328,70 +544,187 @@ class Socket:
             WinsockError: e.g. WSAEACCES (10013, a ``PermissionError``) when another
                 socket holds the port exclusively, WSAEADDRINUSE (10048).
         """
-        handle = self._live()
         addr = parse_address(self._family, address)
-        raw.bind(handle, addr)
+        sockaddr = pack_sockaddr(addr, _NATIVE_FAMILY[self._family])
+        h = self._enter()
+        try:
+            _backend.bind(h, sockaddr)
+        except OsFailure as f:
+            raise raw._bind_failed(f, addr) from None
+        finally:
+            self._exit()
         self._bound = True
 
     def listen(self, backlog: int = 128) -> None:
         """Start accepting connections, with up to *backlog* waiting."""
-        handle = self._live()
-        raw.listen(handle, check_int(backlog, "backlog", 0))
+        backlog = check_int(backlog, "backlog", 0, _MAX_BACKLOG)
+        h = self._enter()
+        try:
+            _backend.listen(h, backlog)
+        except OsFailure as f:
+            raise raw._failed("listen", f) from None
+        finally:
+            self._exit()
         self._bound = True
 
     def accept(self) -> tuple[Socket, Address]:
-        """Wait for a connection; return a connected :class:`Socket` and the peer's address."""
-        handle = self._live()
-        self._wait(handle, "accept")
-        conn, peer = raw.accept(handle)
-        return Socket._adopt(conn, self._family, self._type, self._proto), peer
+        """Wait for a connection; return a connected :class:`Socket` and the peer's address.
+
+        The new socket has no timeout (it blocks), as with the stdlib.
+        """
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            while True:
+                try:
+                    conn, data = _backend.accept(h, True)
+                    break
+                except OsFailure as f:
+                    self._again(f, h, WAIT_READ, deadline, "accept")
+            sock = Socket._adopt(conn, self._family, self._type, self._proto, self._linger)
+        finally:
+            self._exit()
+        return sock, raw._unpack(data)
 
     def connect(self, address: AddressLike) -> None:
-        """Connect to ``(host, port)`` (binds implicitly if not yet bound)."""
-        handle = self._live()
+        """Connect to ``(host, port)`` (binds implicitly if not yet bound), within the timeout.
+
+        Raises:
+            WinsockTimeoutError: the connection was not established within the timeout.
+            WinsockError: e.g. WSAECONNREFUSED (10061, a ``ConnectionRefusedError``).
+        """
         addr = parse_address(self._family, address)
-        raw.connect(handle, addr)
+        sockaddr = pack_sockaddr(addr, _NATIVE_FAMILY[self._family])
+        h = self._enter()
+        try:
+            try:
+                _backend.connect(h, sockaddr)
+            except OsFailure as f:
+                code = f.winerror
+                if code not in _WOULD_BLOCK and code != _EINTR:
+                    raise raw._connect_failed(f, addr) from None
+                # In progress (or interrupted, which on POSIX leaves it in progress).
+                self._bound = True
+                if self._timeout == 0.0 and code != _EINTR:
+                    raise raw._connect_failed(f, addr) from None
+                self._wait(h, WAIT_WRITE, self._deadline(), "connect")
+                try:
+                    pending = _backend.getsockopt(h, 0xFFFF, _SO_ERROR, 4)
+                except OsFailure as g:
+                    raise raw._connect_failed(g, addr) from None
+                err = int.from_bytes(pending, sys.byteorder, signed=True)
+                if err:
+                    raise raw._connect_failed(OsFailure(err), addr) from None
+        finally:
+            self._exit()
         self._bound = True
         self._connected = True
 
     def send(self, data: Buffer) -> int:
-        """Send what the stack accepts now; return how many bytes that was."""
-        handle = self._live()
-        self._wait(handle, "send", write=True)
-        return raw.send(handle, data)
+        """Send what the stack accepts now (waiting for room first); return the count."""
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            while True:
+                try:
+                    return _backend.send(h, data, 0)
+                except OsFailure as f:
+                    self._again(f, h, WAIT_WRITE, deadline, "send")
+        finally:
+            self._exit()
 
     def sendall(self, data: Buffer) -> None:
-        """Send all of *data*, looping over partial sends."""
-        handle = self._live()
+        """Send all of *data*, looping over partial sends, within one timeout for the whole.
+
+        On a timeout or error some of *data* may have been sent, as with the stdlib.
+        """
         view = memoryview(data).cast("B")
-        while view:
-            self._wait(handle, "send", write=True)
-            view = view[raw.send(handle, view) :]
+        total = len(view)
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            sent = 0
+            while sent < total:
+                if self._closing:  # re-checked each time round: the owner may be closing
+                    raise _interrupted("send")
+                try:
+                    sent += _backend.send(h, view[sent:], 0)
+                except OsFailure as f:
+                    self._again(f, h, WAIT_WRITE, deadline, "send")
+        finally:
+            self._exit()
 
     def recv(self, bufsize: int) -> bytes:
         """Receive up to *bufsize* bytes; ``b""`` means the peer closed its side."""
-        handle = self._live()
-        self._wait(handle, "recv")
-        return raw.recv(handle, bufsize)
+        if type(bufsize) is not int or bufsize < 0:
+            check_int(bufsize, "bufsize", 0)
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            while True:
+                try:
+                    data = _backend.recv(h, bufsize, 0)
+                    break
+                except OsFailure as f:
+                    self._again(f, h, WAIT_READ, deadline, "recv")
+            if not data and bufsize and self._closing:
+                raise _interrupted("recv")
+            return data
+        finally:
+            self._exit()
 
     def recv_into(self, buffer: Buffer, nbytes: int = 0) -> int:
         """Receive into *buffer* without copying; *nbytes* 0 means the whole buffer."""
-        handle = self._live()
-        self._wait(handle, "recv")
-        return raw.recv_into(handle, buffer, nbytes)
+        size = memoryview(buffer).nbytes
+        if type(nbytes) is not int or not 0 <= nbytes <= size:
+            check_int(nbytes, "nbytes", 0, size)
+        want = nbytes or size
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            while True:
+                try:
+                    got = _backend.recv_into(h, buffer, want, 0)
+                    break
+                except OsFailure as f:
+                    self._again(f, h, WAIT_READ, deadline, "recv")
+            if not got and want and self._closing:
+                raise _interrupted("recv")
+            return got
+        finally:
+            self._exit()
 
     def shutdown(self, how: ShutdownHow) -> None:
         """Shut down one or both directions (see :class:`~winsockx.ShutdownHow`)."""
-        handle = self._live()
-        raw.shutdown(handle, ShutdownHow(how))
+        how = ShutdownHow(check_int(how, "how", 0, 2, what="a ShutdownHow"))
+        h = self._enter()
+        try:
+            _backend.shutdown(h, how)
+        except OsFailure as f:
+            raise raw._failed("shutdown", f, how.name) from None
+        finally:
+            self._exit()
+        self._shut |= 1 << how
 
     def getsockname(self) -> Address:
         """The local address."""
-        return raw.getsockname(self._live())
+        h = self._enter()
+        try:
+            return raw._unpack(_backend.getsockname(h))
+        except OsFailure as f:
+            raise raw._failed("getsockname", f) from None
+        finally:
+            self._exit()
 
     def getpeername(self) -> Address:
         """The connected peer's address."""
-        return raw.getpeername(self._live())
+        h = self._enter()
+        try:
+            return raw._unpack(_backend.getpeername(h))
+        except OsFailure as f:
+            raise raw._failed("getpeername", f) from None
+        finally:
+            self._exit()
 
     # -- the end ---------------------------------------------------------------
 
@@ -407,7 +740,15 @@ class Socket:
         asks. Draining stops after *drain_timeout* seconds or *drain_limit* bytes so
         a peer that never closes, or floods, cannot hold the socket; the socket is
         closed regardless and the report says why (:class:`~winsockx.CloseReason`).
-        Other sockets are just closed. A second call returns the first report.
+        Other sockets are just closed. ``close()`` returns within *drain_timeout*
+        plus a fraction of a second whatever options are set (an ``SO_LINGER`` time
+        is shortened to fit).
+
+        Calls that other threads are making on the socket end with
+        :class:`SocketClosedError`, and the handle is closed once they have left
+        (at once, unless one of them is this thread's own, interrupted by a signal
+        handler that called ``close()``: then the handle is closed when that call
+        returns). A second ``close()``, from any thread, returns the first report.
 
         >>> import winsockx
         >>> s = winsockx.Socket()
@@ -416,53 +757,180 @@ class Socket:
 
         Raises:
             TypeError, ValueError: a bound that is not a finite number >= 0.
-            WinsockError: ``closesocket`` itself failed (the socket counts as closed).
         """
-        if self._report is not None:
-            return self._report
-        drain_timeout = check_seconds(drain_timeout, "drain_timeout")
-        drain_limit = check_int(drain_limit, "drain_limit", 0)
-        started = time.monotonic()
+        report = self._report
+        if report is not None:
+            return report
+        if type(drain_timeout) is not float or not 0.0 <= drain_timeout < _INF:
+            drain_timeout = check_seconds(drain_timeout, "drain_timeout")
+        if type(drain_limit) is not int or drain_limit < 0:
+            drain_limit = check_int(drain_limit, "drain_limit", 0)
+        winner = self._claim_it()
+        if winner is not None:
+            return self._await_report(drain_timeout, winner)
+        started = _monotonic()
+        me = _ident()
+        users = self._users
+        users.append(me)  # the closer uses the handle too, until it is done
+        self._closing = True
         handle = self._handle
         reason, drained = CloseReason.NOT_CONNECTED, 0
         try:
             if self._connected and self._type == SocketType.SOCK_STREAM:
                 # Stays ERROR if draining is interrupted (e.g. KeyboardInterrupt).
                 reason = CloseReason.ERROR
-                reason, drained = _drain(handle, started + drain_timeout, drain_limit)
+                reason, drained = self._drain(handle, started + drain_timeout, drain_limit)
+            if len(users) > 1:
+                self._leave_others(handle, me, started + drain_timeout + _CLOSE_SLACK / 2)
+            if self._linger is not None:
+                self._bound_linger(handle, started + drain_timeout + _CLOSE_SLACK)
         finally:
-            self._handle = -1
+            users.remove(me)
+            if not users:
+                self._final_close()
+            # else: a call of this same thread is suspended under us (we run inside
+            # its signal handler); it closes the handle as it leaves.
+            report = self._report = CloseReport._make(
+                reason is CloseReason.PEER_CLOSED, drained, _monotonic() - started, reason
+            )
+        return report
+
+    def _claim_it(self) -> int | None:
+        """None when this call won the right to close or detach; else the winner's thread."""
+        entry = (_ident(), object())
+        claim = self._claim
+        claim.append(entry)
+        first = claim[0]
+        return None if first is entry else first[0]
+
+    def _await_report(self, drain_timeout: float, winner: int) -> CloseReport:
+        """Another close() is under way: wait for its report (bounded), as the stdlib
+        would return once the socket is closed. When the closer is this very thread
+        (we run in a signal handler that interrupted it), waiting would never end:
+        the report then says ERROR, and the interrupted close() finishes the work."""
+        if winner != _ident():
+            limit = _monotonic() + drain_timeout + 2 * _CLOSE_SLACK + WAKE_INTERVAL
+            while self._report is None and _monotonic() < limit:
+                time.sleep(0.005)
+        report = self._report
+        if report is not None:
+            return report
+        return CloseReport._make(False, 0, 0.0, CloseReason.ERROR)
+
+    def _leave_others(self, handle: int, me: int, until: float) -> None:
+        """Make the other threads' calls leave: they notice ``_closing`` within
+        WAKE_INTERVAL; shutting the socket down wakes the ones waiting at once."""
+        users = self._users
+        if len(users) <= users.count(me):
+            return
+        with contextlib.suppress(OsFailure):
+            _backend.shutdown(handle, ShutdownHow.SD_BOTH)
+        limit = max(until, _monotonic() + WAKE_INTERVAL + 0.05)
+        while len(users) > users.count(me) and _monotonic() < limit:
+            time.sleep(0.002)
+
+    def _bound_linger(self, handle: int, deadline: float) -> None:
+        """Shorten an SO_LINGER time so closesocket cannot outlast close()'s budget.
+
+        A linger time makes closesocket wait for unsent data (on Windows only in
+        blocking mode, hence the switch). Only the wait is shortened: with
+        ``(0, 0)`` the stack still sends the data in the background.
+        """
+        linger = self._linger
+        if linger is None or not linger[1]:
+            return
+        left = math.floor(deadline - _monotonic())
+        shorter = (1, min(linger[1], left)) if left >= 1 else (0, 0)
+        with contextlib.suppress(OsFailure):
+            _backend.setsockopt(handle, 0xFFFF, _SO_LINGER, _backend.pack_linger(*shorter))
+            _backend.set_nonblocking(handle, False)
+
+    def _drain(self, handle: int, deadline: float, limit: int) -> tuple[CloseReason, int]:
+        """``shutdown(SD_SEND)`` then read until end of stream, *deadline* or *limit*."""
+        if self._broken:
+            return CloseReason.RESET, 0
+        if self._shut & _RECEIVE_SHUT_BITS:
+            reason = CloseReason.RECEIVE_SHUT
+        else:
+            reason = CloseReason.PEER_CLOSED
+        try:
+            if not self._shut:  # an SD_SEND of the application's own already sent the FIN
+                _backend.shutdown(handle, ShutdownHow.SD_SEND)
+        except OsFailure as exc:
+            # WSAENOTCONN here can mean both sides already finished (Linux says so after
+            # the peer closed too): the reads below tell end of stream from a reset.
+            if exc.winerror != WSAError.WSAENOTCONN:
+                return (CloseReason.RESET if exc.winerror in _RESET_CODES else CloseReason.ERROR), 0
+        if reason is CloseReason.RECEIVE_SHUT:
+            # The application shut the receiving side: the peer's end of stream can no
+            # longer be seen (Linux reads 0 at once), so nothing is drained.
+            return reason, 0
+        buffer = bytearray(_DRAIN_CHUNK)
+        drained = 0
+        while True:
+            # One byte past the limit tells "exactly the limit, then end of stream"
+            # apart from "more than the limit".
+            want = min(_DRAIN_CHUNK, limit - drained + 1)
             try:
-                raw.closesocket(handle)
-            except WinsockError:
-                reason = CloseReason.ERROR
-                raise
-            finally:
-                self._report = CloseReport(
-                    graceful=reason is CloseReason.PEER_CLOSED,
-                    drained_bytes=drained,
-                    seconds=time.monotonic() - started,
-                    reason=reason,
-                )
-        return self._report
+                got = _backend.recv_into(handle, buffer, want, 0)
+            except OsFailure as exc:
+                code = exc.winerror
+                if code in _WOULD_BLOCK or code == _EINTR:
+                    remaining = deadline - _monotonic()
+                    if remaining <= 0:
+                        return CloseReason.TIMEOUT, drained
+                    try:
+                        _backend.wait(handle, WAIT_READ, remaining)
+                    except OsFailure:
+                        return CloseReason.ERROR, drained
+                    continue
+                if code in _RESET_CODES or code == WSAError.WSAENOTCONN:
+                    return CloseReason.RESET, drained
+                return CloseReason.ERROR, drained
+            if got == 0:
+                return CloseReason.PEER_CLOSED, drained
+            drained += got
+            if drained > limit:
+                return CloseReason.LIMIT, drained
 
     def detach(self) -> int:
         """Hand the handle over and stop managing it: nothing is closed.
 
-        The handle can be wrapped by the stdlib, e.g. ``socket.socket(fileno=h)``.
+        The handle is returned in blocking mode (unless the socket was made
+        non-blocking with ``settimeout(0)``), ready for ``socket.socket(fileno=h)``.
+
+        Raises:
+            SocketClosedError: already closed or detached.
         """
-        handle = self._live()
-        self._handle = -1
-        self._report = CloseReport(False, 0, 0.0, CloseReason.DETACHED)
+        if self._claim_it() is not None:
+            raise _closed_error(self._state_word())
+        me = _ident()
+        users = self._users
+        users.append(me)
+        self._closing = True
+        handle = self._handle
+        try:
+            self._leave_others(handle, me, _monotonic() + 2 * WAKE_INTERVAL)
+            if self._timeout != 0.0:
+                with contextlib.suppress(OsFailure):
+                    _backend.set_nonblocking(handle, False)
+            _backend.forget(handle)
+        finally:
+            # Nobody may close the handle now: it belongs to the caller.
+            self._finish.clear()
+            self._handle = -1
+            self._report = CloseReport._make(False, 0, 0.0, CloseReason.DETACHED)
+            users.remove(me)
         return handle
 
     def _abort(self) -> None:
         """Close the handle without draining (construction failed or the object was lost)."""
-        handle, self._handle = self._handle, -1
-        self._report = CloseReport(False, 0, 0.0, CloseReason.ERROR)
-        if handle != -1:
-            with contextlib.suppress(WinsockError):
-                raw.closesocket(handle)
+        self._claim_it()
+        self._closing = True
+        if self._report is None:
+            self._report = CloseReport._make(False, 0, 0.0, CloseReason.ERROR)
+        if self._handle != -1 and not self._users:
+            self._final_close()
 
     def __enter__(self) -> Self:
         return self
@@ -476,50 +944,19 @@ class Socket:
         self.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_report", True) is None and getattr(self, "_handle", -1) != -1:
+        if not getattr(self, "_closing", True) and getattr(self, "_handle", -1) != -1:
             warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
             self._abort()
 
     def __repr__(self) -> str:
-        state = "closed" if self._report is not None else f"handle={self._handle}"
+        state = "closed" if self._closing else f"handle={self._handle}"
         return (
             f"<winsockx.Socket {state} family={self._family.name} type={self._type.name}"
             f" proto={int(self._proto)}>"
         )
 
 
-def _drain(handle: int, deadline: float, limit: int) -> tuple[CloseReason, int]:
-    """``shutdown(SD_SEND)`` then read until end of stream, *deadline* or *limit*."""
-    try:
-        raw.shutdown(handle, ShutdownHow.SD_SEND)
-    except WinsockError as exc:
-        # WSAENOTCONN here can mean both sides already finished (Linux says so after
-        # the peer closed too): the reads below tell end of stream from a reset.
-        if exc.code is not WSAError.WSAENOTCONN:
-            return (CloseReason.RESET if exc.code in _RESET_CODES else CloseReason.ERROR), 0
-    buffer = bytearray(_DRAIN_CHUNK)
-    drained = 0
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return CloseReason.TIMEOUT, drained
-        try:
-            readable = raw.select([handle], [], [], remaining)[0]
-        except WinsockError:
-            return CloseReason.ERROR, drained
-        if not readable:
-            return CloseReason.TIMEOUT, drained
-        # One byte past the limit tells "exactly the limit, then end of stream"
-        # apart from "more than the limit".
-        want = min(_DRAIN_CHUNK, limit - drained + 1)
-        try:
-            got = raw.recv_into(handle, buffer, want)
-        except WinsockBlockingIOError:
-            continue
-        except WinsockError as exc:
-            return (CloseReason.RESET if exc.code in _RESET_CODES else CloseReason.ERROR), drained
-        if got == 0:
-            return CloseReason.PEER_CLOSED, drained
-        drained += got
-        if drained > limit:
-            return CloseReason.LIMIT, drained
+_SO_ERROR = SocketOption.ERROR.optname
+_SO_LINGER = SocketOption.LINGER.optname
+_LINGER_SIZE = len(_backend.pack_linger(0, 0))
+_NATIVE_FAMILY = {f: _backend.native_family(f) for f in _FAMILIES.values()}
