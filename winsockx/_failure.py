@@ -18,12 +18,17 @@ class OsFailure(Exception):
     cannot replace it.
     """
 
-    __slots__ = ("posix_errno", "winerror")
+    __slots__ = ("function", "posix_errno", "winerror")
 
-    def __init__(self, winerror: int | None, posix_errno: int | None = None) -> None:
+    def __init__(
+        self, winerror: int | None, posix_errno: int | None = None, function: str | None = None
+    ) -> None:
         super().__init__(winerror, posix_errno)
         self.winerror = winerror
         self.posix_errno = posix_errno
+        # Set when the failing C call is not the one the backend method is named
+        # after (socket(exclusive=True) failing in its setsockopt).
+        self.function = function
 
     def error(
         self,

@@ -110,6 +110,7 @@ _MAX_POLL_SECONDS = _INT_MAX / 1000
 _ONE = ffi.new("int *", 1)
 _ZERO = ffi.new("int *", 0)
 _WSA_CODE = _errno_map.ERRNO_TO_WSA.get
+_CELLS: list[Any] = []  # spare socklen_t[2] cells for getsockopt_int
 
 # The code of the last failed backend call, per thread: what last_error() reports.
 # It is kept apart from cffi's errno, which every method gives back unchanged.
@@ -252,7 +253,9 @@ class PosixBackend:
 
     # -- sockets ---------------------------------------------------------------
 
-    def socket(self, family: int, type: int, proto: int, nonblocking: bool) -> int:
+    def socket(
+        self, family: int, type: int, proto: int, nonblocking: bool, exclusive: bool = False
+    ) -> int:
         self._check_started()
         native_family = _FAMILIES.get(family)
         if native_family is None:
@@ -274,7 +277,10 @@ class PosixBackend:
             libc.close(fd)
             ffi.errno = saved
             raise failure
-        self._register(fd, saved)
+        cookie = self._register(fd, saved)
+        if exclusive:
+            # A socket made just now has no reuse flag to refuse: no more to check.
+            self._exclusive.add(cookie)
         ffi.errno = saved
         return fd
 
@@ -382,6 +388,30 @@ class PosixBackend:
             code = _WSA_CODE(err) if err else 0
             data = _INT.pack(code if code is not None else err)
         return data
+
+    def getsockopt_int(self, handle: int, level: int, optname: int) -> int:
+        key = (level, optname)
+        native = _OPTIONS.get(key)
+        if native is None or key == _ERROR_KEY:
+            return int(_INT.unpack(self.getsockopt(handle, level, optname, 4))[0])
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
+        saved = ffi.errno
+        # The hot path of Socket.get_option: value and length in one cell, taken from
+        # a pool (pop/append are atomic, so threads and re-entrant signal handlers
+        # each get a cell of their own) instead of two allocations per call.
+        try:
+            cell = _CELLS.pop()
+            cell[1] = 4
+        except IndexError:
+            cell = ffi.new("socklen_t[2]", (0, 4))
+        if libc.getsockopt(handle, native[0], native[1], cell, cell + 1) < 0:
+            _CELLS.append(cell)
+            raise _fail(ffi.errno, saved)
+        # Success leaves errno as cffi restored it before the call: nothing to restore.
+        value = int(cell[0])
+        _CELLS.append(cell)
+        return value - (1 << 32) if value >= 1 << 31 else value
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
         self._check_started()

@@ -63,6 +63,12 @@ _ENOTSOCK = int(WSAError.WSAENOTSOCK)
 _last = threading.local()
 
 
+_SOL_SOCKET = 0xFFFF
+_SO_EXCLUSIVEADDRUSE = ~0x0004  # ((int)(~SO_REUSEADDR)), winsock2.h
+_TRUE = (1).to_bytes(4, sys.byteorder)
+_CELLS: list[tuple[Any, Any]] = []  # spare (int[2], char * view) cells for getsockopt_int
+
+
 def _fail(code: int, saved: int) -> OsFailure:
     """The failure for *code* (read right after the failing call); restores *saved*."""
     ws2_32.WSASetLastError(saved)
@@ -129,7 +135,9 @@ class Ws2Backend:
         code: int = getattr(_last, "code", 0)
         return code
 
-    def socket(self, family: int, type: int, proto: int, nonblocking: bool) -> int:
+    def socket(
+        self, family: int, type: int, proto: int, nonblocking: bool, exclusive: bool = False
+    ) -> int:
         saved = ws2_32.WSAGetLastError()
         handle = ws2_32.WSASocketW(family, type, proto, ffi.NULL, 0, _SOCKET_FLAGS)
         if handle == INVALID_SOCKET:
@@ -139,6 +147,16 @@ class Ws2Backend:
             and ws2_32.ioctlsocket(handle, FIONBIO, ffi.new("unsigned long *", 1)) == SOCKET_ERROR
         ):
             failure = _fail(ws2_32.WSAGetLastError(), saved)
+            ws2_32.closesocket(handle)
+            ws2_32.WSASetLastError(saved)
+            raise failure
+        if (
+            exclusive
+            and ws2_32.setsockopt(handle, _SOL_SOCKET, _SO_EXCLUSIVEADDRUSE, _TRUE, 4)
+            == SOCKET_ERROR
+        ):
+            failure = _fail(ws2_32.WSAGetLastError(), saved)
+            failure.function = "setsockopt"
             ws2_32.closesocket(handle)
             ws2_32.WSASetLastError(saved)
             raise failure
@@ -169,6 +187,26 @@ class Ws2Backend:
             raise _fail(ws2_32.WSAGetLastError(), saved)
         ws2_32.WSASetLastError(saved)
         return bytes(ffi.buffer(buf, length[0]))
+
+    def getsockopt_int(self, handle: int, level: int, optname: int) -> int:
+        saved = ws2_32.WSAGetLastError()
+        # Value and length in one allocation (the hot path of Socket.get_option);
+        # zeroed, so a 1-byte BOOLEAN answer reads as that byte.
+        # From a pool, as in the POSIX backend: pop/append are atomic.
+        try:
+            cell, chars = _CELLS.pop()
+            cell[0] = 0
+            cell[1] = 4
+        except IndexError:
+            cell = ffi.new("int[2]", (0, 4))
+            chars = ffi.cast("char *", cell)
+        if ws2_32.getsockopt(handle, level, optname, chars, cell + 1) == SOCKET_ERROR:
+            _CELLS.append((cell, chars))
+            raise _fail(ws2_32.WSAGetLastError(), saved)
+        ws2_32.WSASetLastError(saved)
+        value = int(cell[0])
+        _CELLS.append((cell, chars))
+        return value
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
         saved = ws2_32.WSAGetLastError()

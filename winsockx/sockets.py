@@ -34,6 +34,7 @@ from ._checks import check_int, check_int_pair, check_seconds
 from ._failure import OsFailure
 from .address import Address, AddressLike, pack_sockaddr, parse_address
 from .constants import (
+    SOL_SOCKET,
     AddressFamily,
     OptionKind,
     Protocol,
@@ -201,24 +202,24 @@ class Socket:
         *,
         exclusive: bool = False,
     ) -> None:
-        # Set first, so __del__ finds a consistent object if validation raises.
-        self._init(-1, AddressFamily.AF_INET, SocketType.SOCK_STREAM, 0, connected=False)
-        self._family = _family(family)
-        self._type = _socket_type(type)
-        self._proto = _protocol(proto)
-        if builtins.type(exclusive) is not bool:
+        # Validated before any state exists: __del__ copes with a bare object.
+        fam = _family(family)
+        kind = _socket_type(type)
+        protocol = _protocol(proto)
+        if exclusive is not False and exclusive is not True:
             raise TypeError(f"exclusive must be a bool, not {builtins.type(exclusive).__name__}")
-        ensure_started()
+        if not _started:
+            ensure_started()
+            _started.append(True)
         try:
-            self._handle = _backend.socket(self._family, self._type, self._proto, True)
+            # SO_EXCLUSIVEADDRUSE is set by the backend right after socket(), before
+            # anything else can bind or configure the handle.
+            handle = _backend.socket(fam, kind, protocol, True, exclusive)
         except OsFailure as f:
+            if f.function == "setsockopt":
+                raise raw._setsockopt_failed(f, SOL_SOCKET, _SO_EXCLUSIVEADDRUSE) from None
             raise raw._failed("socket", f, raw._socket_label(family, type, proto)) from None
-        if exclusive:
-            try:
-                self.set_option(SocketOption.EXCLUSIVEADDRUSE, True)
-            except BaseException:
-                self._abort()
-                raise
+        self._init(handle, fam, kind, protocol, connected=False)
 
     @classmethod
     def _adopt(
@@ -298,8 +299,11 @@ class Socket:
         except IndexError:
             return
         handle, self._handle = self._handle, -1
-        with contextlib.suppress(OsFailure):
+        # try/except rather than contextlib.suppress: this runs on every close().
+        try:  # noqa: SIM105
             _backend.closesocket(handle)
+        except OsFailure:
+            pass  # the handle is gone either way; Winsock reports nothing useful here
 
     # -- state -----------------------------------------------------------------
 
@@ -519,19 +523,22 @@ class Socket:
         if not isinstance(option, SocketOption):
             raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
         kind = option.kind
-        h = self._enter()
+        users = self._users
+        me = _ident()
+        users.append(me)  # _enter(), inlined on this hot path
         try:
+            if self._closing:
+                raise _closed_error(self._state_word())
             if kind is OptionKind.LINGER:
-                data = _backend.getsockopt(h, option.level, option.optname, _LINGER_SIZE)
+                data = _backend.getsockopt(self._handle, option.level, option.optname, _LINGER_SIZE)
                 return _backend.unpack_linger(data)
-            data = _backend.getsockopt(h, option.level, option.optname, 4)
+            value = _backend.getsockopt_int(self._handle, option.level, option.optname)
         except OsFailure as f:
             raise raw._getsockopt_failed(f, option.level, option.optname) from None
         finally:
-            self._exit()
-        if len(data) != 4:  # some Windows options answer with a 1-byte BOOLEAN
-            data = data[:4].ljust(4, b"\0")
-        value = int.from_bytes(data, sys.byteorder, signed=True)
+            users.remove(me)
+            if self._closing and not users:
+                self._final_close()
         return bool(value) if kind is OptionKind.BOOL else value
 
     # -- calls -----------------------------------------------------------------
@@ -544,15 +551,19 @@ class Socket:
             WinsockError: e.g. WSAEACCES (10013, a ``PermissionError``) when another
                 socket holds the port exclusively, WSAEADDRINUSE (10048).
         """
-        addr = parse_address(self._family, address)
-        sockaddr = pack_sockaddr(addr, _NATIVE_FAMILY[self._family])
-        h = self._enter()
+        addr, sockaddr = _sockaddr(self._family, address)
+        users = self._users
+        users.append(_ident())  # _enter(), inlined on this hot path
         try:
-            _backend.bind(h, sockaddr)
+            if self._closing:
+                raise _closed_error(self._state_word())
+            _backend.bind(self._handle, sockaddr)
         except OsFailure as f:
             raise raw._bind_failed(f, addr) from None
         finally:
-            self._exit()
+            users.remove(_ident())
+            if self._closing and not users:
+                self._final_close()
         self._bound = True
 
     def listen(self, backlog: int = 128) -> None:
@@ -593,8 +604,7 @@ class Socket:
             WinsockTimeoutError: the connection was not established within the timeout.
             WinsockError: e.g. WSAECONNREFUSED (10061, a ``ConnectionRefusedError``).
         """
-        addr = parse_address(self._family, address)
-        sockaddr = pack_sockaddr(addr, _NATIVE_FAMILY[self._family])
+        addr, sockaddr = _sockaddr(self._family, address)
         h = self._enter()
         try:
             try:
@@ -949,6 +959,8 @@ class Socket:
             self._abort()
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_users"):
+            return "<winsockx.Socket (not created)>"
         state = "closed" if self._closing else f"handle={self._handle}"
         return (
             f"<winsockx.Socket {state} family={self._family.name} type={self._type.name}"
@@ -957,6 +969,39 @@ class Socket:
 
 
 _SO_ERROR = SocketOption.ERROR.optname
+_SO_EXCLUSIVEADDRUSE = SocketOption.EXCLUSIVEADDRUSE.optname
+# ensure_started() has run in this process (a list: appending is atomic).
+_started: list[bool] = []
+# (family, (host, port)) -> (Address, packed sockaddr): servers and tests bind and
+# connect to the same few addresses, and parsing and packing them is most of the
+# cost of bind(). Only plain (str, int) tuples are cached (True == 1 must not
+# alias a port); the cache is simply emptied when it grows past its bound.
+_SOCKADDRS: dict[tuple[AddressFamily, tuple[str, int]], tuple[Address, bytes]] = {}
+_SOCKADDR_CACHE_SIZE = 256
+
+
+def _sockaddr(family: AddressFamily, address: object) -> tuple[Address, bytes]:
+    """The checked :class:`Address` for *address* and its native sockaddr bytes."""
+    if (
+        type(address) is tuple
+        and len(address) == 2
+        and type(address[0]) is str
+        and type(address[1]) is int
+    ):
+        key = (family, address)
+        cached = _SOCKADDRS.get(key)
+        if cached is not None:
+            return cached
+        addr = parse_address(family, address)
+        entry = addr, pack_sockaddr(addr, _NATIVE_FAMILY[family])
+        if len(_SOCKADDRS) >= _SOCKADDR_CACHE_SIZE:
+            _SOCKADDRS.clear()
+        _SOCKADDRS[key] = entry
+        return entry
+    addr = parse_address(family, address)
+    return addr, pack_sockaddr(addr, _NATIVE_FAMILY[family])
+
+
 _SO_LINGER = SocketOption.LINGER.optname
 _LINGER_SIZE = len(_backend.pack_linger(0, 0))
 _NATIVE_FAMILY = {f: _backend.native_family(f) for f in _FAMILIES.values()}
