@@ -101,3 +101,18 @@ def constants() -> None:
     assert_type(winsockx.IPPROTO_TCP, Protocol)
     assert_type(winsockx.SOL_SOCKET, int)
     assert_type(winsockx.__version__, str)
+
+
+def timeouts_and_inheritance(sock: Socket) -> None:
+    """The stdlib's blocking controls and the inheritance flag, with their types."""
+    sock.setblocking(False)
+    assert_type(sock.getblocking(), bool)
+    sock.settimeout(0.0)
+    assert_type(sock.gettimeout(), Optional[float])
+    assert_type(sock.get_inheritable(), bool)
+    sock.set_inheritable(False)
+    sock.set_inheritable(1)  # type: ignore[arg-type]
+    report = sock.close()
+    assert_type(report.reason, CloseReason)
+    if report.reason is CloseReason.RECEIVE_SHUT:
+        assert_type(report.graceful, bool)
