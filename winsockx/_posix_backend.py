@@ -87,6 +87,12 @@ _OPTIONS: dict[tuple[int, int], tuple[int, int]] = {
 }
 _SOL_SOCKET = _stdsocket.SOL_SOCKET
 _SO_REUSEADDR = _stdsocket.SO_REUSEADDR
+# The options getsockopt_int passes straight to the kernel as a C int.
+_INT_OPTIONS = {
+    key: native
+    for key, native in _OPTIONS.items()
+    if key not in (_ERROR_KEY, (_WS_SOL_SOCKET, 0x0080))  # SO_ERROR is mapped; LINGER a pair
+}
 _SO_REUSEPORT: int | None = getattr(_stdsocket, "SO_REUSEPORT", None)
 # SO_COOKIE (Linux 4.6+, asm-generic/socket.h): a 64-bit socket identity the kernel
 # never hands out twice, unlike a descriptor number. Python 3.11's socket module
@@ -109,8 +115,24 @@ _MAX_POLL_SECONDS = _INT_MAX / 1000
 # Read-only int arguments (setsockopt values, the FIONBIO flag), shared by all calls.
 _ONE = ffi.new("int *", 1)
 _ZERO = ffi.new("int *", 0)
+# Bound once: looking a function up on the cffi library costs about 100 ns a call.
+_c_accept4 = libc.accept4
+_c_bind = libc.bind
+_c_close = libc.close
+_c_connect = libc.connect
+_c_getsockopt = libc.getsockopt
+_c_inet_ntop = libc.inet_ntop
+_c_inet_pton = libc.inet_pton
+_c_ioctl = libc.ioctl
+_c_listen = libc.listen
+_c_poll = libc.poll
+_c_recv = libc.recv
+_c_send = libc.send
+_c_setsockopt = libc.setsockopt
+_c_shutdown = libc.shutdown
+_c_socket = libc.socket
 _WSA_CODE = _errno_map.ERRNO_TO_WSA.get
-_CELLS: list[Any] = []  # spare socklen_t[2] cells for getsockopt_int
+_CELLS: list[tuple[Any, Any]] = []  # spare (int[2], socklen_t * to [1]) for getsockopt_int
 
 # The code of the last failed backend call, per thread: what last_error() reports.
 # It is kept apart from cffi's errno, which every method gives back unchanged.
@@ -207,7 +229,7 @@ class PosixBackend:
                 continue  # closed or forgotten meanwhile
             self._cookies.pop(fd, None)
             if self._cookie(fd) == cookie:
-                libc.close(fd)
+                _c_close(fd)
             self._exclusive.discard(cookie)
             self._reused.discard(cookie)
         ffi.errno = saved
@@ -227,7 +249,7 @@ class PosixBackend:
         if self._have_cookie:
             buf = ffi.new("uint64_t *")
             length = ffi.new("socklen_t *", 8)
-            if libc.getsockopt(fd, _SOL_SOCKET, _SO_COOKIE, buf, length) == 0:
+            if _c_getsockopt(fd, _SOL_SOCKET, _SO_COOKIE, buf, length) == 0:
                 return int(buf[0])
             if ffi.errno != errno.ENOPROTOOPT:
                 return None
@@ -236,7 +258,7 @@ class PosixBackend:
         # SO_TYPE first, so a descriptor that is no socket fails as one.
         kind = ffi.new("int *")
         length = ffi.new("socklen_t *", 4)
-        if libc.getsockopt(fd, _SOL_SOCKET, _stdsocket.SO_TYPE, kind, length) < 0:
+        if _c_getsockopt(fd, _SOL_SOCKET, _stdsocket.SO_TYPE, kind, length) < 0:
             return None
         return os.fstat(fd).st_ino
 
@@ -245,7 +267,7 @@ class PosixBackend:
         cookie = self._cookie(fd)
         if cookie is None:
             failure = _fail(ffi.errno, saved)
-            libc.close(fd)
+            _c_close(fd)
             ffi.errno = saved
             raise failure
         self._cookies[fd] = cookie
@@ -265,16 +287,16 @@ class PosixBackend:
             raise _refuse(WSAError.WSAESOCKTNOSUPPORT)
         flags = native_type | _CLOEXEC | (_NONBLOCK if nonblocking else 0)
         saved = ffi.errno
-        fd = libc.socket(native_family, flags, proto)
+        fd = _c_socket(native_family, flags, proto)
         if fd < 0:
             raise _fail(ffi.errno, saved)
         # Winsock's AF_INET6 sockets are IPv6-only until IPV6_V6ONLY is cleared.
         if (
             native_family == _AF_INET6
-            and libc.setsockopt(fd, _stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY, _ONE, 4) < 0
+            and _c_setsockopt(fd, _stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY, _ONE, 4) < 0
         ):
             failure = _fail(ffi.errno, saved)
-            libc.close(fd)
+            _c_close(fd)
             ffi.errno = saved
             raise failure
         cookie = self._register(fd, saved)
@@ -292,7 +314,7 @@ class PosixBackend:
         cookie = self._cookies.pop(handle, None)
         if cookie is None and self._exclusive:
             cookie = self._cookie(handle)  # a socket made elsewhere that was marked here
-        if libc.close(handle) < 0:
+        if _c_close(handle) < 0:
             raise _fail(ffi.errno, saved)
         if cookie is not None:
             self._exclusive.discard(cookie)
@@ -307,11 +329,11 @@ class PosixBackend:
         """Whether SO_REUSEADDR or SO_REUSEPORT is on; None (errno set) on failure."""
         buf = ffi.new("int *")
         length = ffi.new("socklen_t *", 4)
-        if libc.getsockopt(handle, _SOL_SOCKET, _SO_REUSEADDR, buf, length) < 0:
+        if _c_getsockopt(handle, _SOL_SOCKET, _SO_REUSEADDR, buf, length) < 0:
             return None
         if buf[0] or _SO_REUSEPORT is None:
             return bool(buf[0])
-        if libc.getsockopt(handle, _SOL_SOCKET, _SO_REUSEPORT, buf, length) < 0:
+        if _c_getsockopt(handle, _SOL_SOCKET, _SO_REUSEPORT, buf, length) < 0:
             return None
         return bool(buf[0])
 
@@ -354,7 +376,7 @@ class PosixBackend:
             if cookie in self._exclusive:
                 ffi.errno = saved
                 raise _refuse(WSAError.WSAEINVAL)
-        if libc.setsockopt(handle, native[0], native[1], ffi.from_buffer(value), len(value)) < 0:
+        if _c_setsockopt(handle, native[0], native[1], ffi.from_buffer(value), len(value)) < 0:
             raise _fail(ffi.errno, saved)
         if reuse:
             # The registry's cookie, unchecked: if the number now holds another
@@ -379,7 +401,7 @@ class PosixBackend:
             raise _refuse(WSAError.WSAENOPROTOOPT)
         buf = ffi.new("char[]", size)
         length = ffi.new("socklen_t *", size)
-        if libc.getsockopt(handle, native[0], native[1], buf, length) < 0:
+        if _c_getsockopt(handle, native[0], native[1], buf, length) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
         data = bytes(ffi.buffer(buf, length[0]))
@@ -390,40 +412,38 @@ class PosixBackend:
         return data
 
     def getsockopt_int(self, handle: int, level: int, optname: int) -> int:
-        key = (level, optname)
-        native = _OPTIONS.get(key)
-        if native is None or key == _ERROR_KEY:
+        native = _INT_OPTIONS.get((level, optname))
+        if native is None or not self._starts:  # emulated, mapped, refused, not started
             return int(_INT.unpack(self.getsockopt(handle, level, optname, 4))[0])
-        if not self._starts:
-            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         # The hot path of Socket.get_option: value and length in one cell, taken from
         # a pool (pop/append are atomic, so threads and re-entrant signal handlers
         # each get a cell of their own) instead of two allocations per call.
         try:
-            cell = _CELLS.pop()
-            cell[1] = 4
+            cell, length = _CELLS.pop()
         except IndexError:
-            cell = ffi.new("socklen_t[2]", (0, 4))
-        if libc.getsockopt(handle, native[0], native[1], cell, cell + 1) < 0:
-            _CELLS.append(cell)
+            cell = ffi.new("int[2]")
+            length = ffi.cast("socklen_t *", cell + 1)
+        cell[1] = 4
+        if _c_getsockopt(handle, native[0], native[1], cell, length) < 0:
+            _CELLS.append((cell, length))
             raise _fail(ffi.errno, saved)
         # Success leaves errno as cffi restored it before the call: nothing to restore.
-        value = int(cell[0])
-        _CELLS.append(cell)
-        return value - (1 << 32) if value >= 1 << 31 else value
+        value: int = cell[0]
+        _CELLS.append((cell, length))
+        return value
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
         self._check_started()
         saved = ffi.errno
-        if libc.bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
+        if _c_bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
     def listen(self, handle: int, backlog: int) -> None:
         self._check_started()
         saved = ffi.errno
-        if libc.listen(handle, backlog) < 0:
+        if _c_listen(handle, backlog) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
@@ -434,7 +454,7 @@ class PosixBackend:
         length = ffi.new("socklen_t *", SOCKADDR_STORAGE_SIZE)
         # accept4 sets the flags atomically: no window in which a fork() elsewhere
         # could inherit the new descriptor.
-        fd = libc.accept4(handle, buf, length, _CLOEXEC | (_NONBLOCK if nonblocking else 0))
+        fd = _c_accept4(handle, buf, length, _CLOEXEC | (_NONBLOCK if nonblocking else 0))
         if fd < 0:
             raise _fail(ffi.errno, saved)
         self._register(fd, saved)
@@ -444,7 +464,7 @@ class PosixBackend:
     def connect(self, handle: int, sockaddr: bytes) -> None:
         self._check_started()
         saved = ffi.errno
-        if libc.connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
+        if _c_connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
@@ -452,7 +472,7 @@ class PosixBackend:
         self._check_started()
         saved = ffi.errno
         view = ffi.from_buffer(data)
-        sent = libc.send(handle, view, min(len(view), _SSIZE_MAX), flags | _MSG_NOSIGNAL)
+        sent = _c_send(handle, view, min(len(view), _SSIZE_MAX), flags | _MSG_NOSIGNAL)
         if sent < 0:
             failure = _fail(ffi.errno, saved)
             # Release the caller's buffer before raising: the traceback keeps this
@@ -467,7 +487,7 @@ class PosixBackend:
         self._check_started()
         saved = ffi.errno
         buf = ffi.new("char[]", size)
-        got = libc.recv(handle, buf, size, flags)
+        got = _c_recv(handle, buf, size, flags)
         if got < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
@@ -477,7 +497,7 @@ class PosixBackend:
         self._check_started()
         saved = ffi.errno
         view = ffi.from_buffer(buffer, require_writable=True)
-        got = libc.recv(handle, view, nbytes, flags)
+        got = _c_recv(handle, view, nbytes, flags)
         if got < 0:
             failure = _fail(ffi.errno, saved)
             ffi.release(view)  # as in send()
@@ -489,7 +509,7 @@ class PosixBackend:
         self._check_started()
         saved = ffi.errno
         # SD_RECEIVE/SD_SEND/SD_BOTH equal SHUT_RD/SHUT_WR/SHUT_RDWR.
-        if libc.shutdown(handle, how) < 0:
+        if _c_shutdown(handle, how) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
@@ -521,7 +541,7 @@ class PosixBackend:
     def set_nonblocking(self, handle: int, enabled: bool) -> None:
         self._check_started()
         saved = ffi.errno
-        if libc.ioctl(handle, termios.FIONBIO, _ONE if enabled else _ZERO) < 0:
+        if _c_ioctl(handle, termios.FIONBIO, _ONE if enabled else _ZERO) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
@@ -542,7 +562,7 @@ class PosixBackend:
         saved = ffi.errno
         wanted = _POLLIN if events == WAIT_READ else _POLLOUT
         fds: Any = ffi.new("struct pollfd *", (handle, wanted))
-        rc = libc.poll(fds, 1, _millis(timeout))
+        rc = _c_poll(fds, 1, _millis(timeout))
         if rc < 0:
             err = ffi.errno
             if err == errno.EINTR:
@@ -583,7 +603,7 @@ class PosixBackend:
             fds[i].fd = handle
             fds[i].events = events
         saved = ffi.errno
-        if libc.poll(fds, len(wanted), _millis(timeout)) < 0:
+        if _c_poll(fds, len(wanted), _millis(timeout)) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
         ready: dict[int, int] = {int(fds[i].fd): int(fds[i].revents) for i in range(len(wanted))}
@@ -608,7 +628,7 @@ class PosixBackend:
             raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
         saved = ffi.errno
         buf = ffi.new("char[16]")
-        rc = libc.inet_pton(native, text.encode("ascii"), buf)
+        rc = _c_inet_pton(native, text.encode("ascii"), buf)
         if rc < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
@@ -622,7 +642,7 @@ class PosixBackend:
             raise _refuse(WSAError.WSAEAFNOSUPPORT)
         saved = ffi.errno
         out = ffi.new("char[]", 64)
-        if libc.inet_ntop(native, ffi.from_buffer(packed), out, 64) == ffi.NULL:
+        if _c_inet_ntop(native, ffi.from_buffer(packed), out, 64) == ffi.NULL:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
         return _text(out)

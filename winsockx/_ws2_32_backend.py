@@ -4,7 +4,7 @@ Each method makes one Winsock call (two where a safe handle needs it) and follow
 one discipline for the error code, so that Python code running in between (a
 signal handler, a finaliser) cannot change what a failure reports:
 
-* on entry, ``saved = ws2_32.WSAGetLastError()``: cffi keeps each thread's last
+* on entry, ``saved = _w_WSAGetLastError()``: cffi keeps each thread's last
   error and sets it again before every call it makes, so this returns it;
 * after a failing call, the code is read with ``WSAGetLastError()`` at once;
 * before returning or raising, ``WSASetLastError(saved)`` puts the saved value back.
@@ -63,6 +63,30 @@ _ENOTSOCK = int(WSAError.WSAENOTSOCK)
 _last = threading.local()
 
 
+# Bound once: looking a function up on a cffi library costs about 100 ns a call.
+_w_WSACleanup = ws2_32.WSACleanup
+_w_WSAGetLastError = ws2_32.WSAGetLastError
+_w_WSASetLastError = ws2_32.WSASetLastError
+_w_WSASocketW = ws2_32.WSASocketW
+_w_WSAStartup = ws2_32.WSAStartup
+_w_accept = ws2_32.accept
+_w_bind = ws2_32.bind
+_w_closesocket = ws2_32.closesocket
+_w_connect = ws2_32.connect
+_w_getsockopt = ws2_32.getsockopt
+_w_inet_ntop = ws2_32.inet_ntop
+_w_inet_pton = ws2_32.inet_pton
+_w_ioctlsocket = ws2_32.ioctlsocket
+_w_listen = ws2_32.listen
+_w_recv = ws2_32.recv
+_w_select = ws2_32.select
+_w_send = ws2_32.send
+_w_setsockopt = ws2_32.setsockopt
+_w_shutdown = ws2_32.shutdown
+_k_GetHandleInformation = kernel32.GetHandleInformation
+_k_GetLastError = kernel32.GetLastError
+_k_SetHandleInformation = kernel32.SetHandleInformation
+
 _SOL_SOCKET = 0xFFFF
 _SO_EXCLUSIVEADDRUSE = ~0x0004  # ((int)(~SO_REUSEADDR)), winsock2.h
 _TRUE = (1).to_bytes(4, sys.byteorder)
@@ -71,7 +95,7 @@ _CELLS: list[tuple[Any, Any]] = []  # spare (int[2], char * view) cells for gets
 
 def _fail(code: int, saved: int) -> OsFailure:
     """The failure for *code* (read right after the failing call); restores *saved*."""
-    ws2_32.WSASetLastError(saved)
+    _w_WSASetLastError(saved)
     _last.code = code
     return OsFailure(code)
 
@@ -110,13 +134,13 @@ class Ws2Backend:
     name = "ws2_32"
 
     def startup(self, major: int, minor: int) -> WSAData:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         data: Any = ffi.new(WSADATA_TYPE)  # a WSADATA struct; cffi types fields dynamically
         # WSAStartup returns its error code; it does not set WSAGetLastError.
-        rc = ws2_32.WSAStartup(major | (minor << 8), data)
+        rc = _w_WSAStartup(major | (minor << 8), data)
         if rc != 0:
             raise _fail(rc, saved)
-        ws2_32.WSASetLastError(saved)
+        _w_WSASetLastError(saved)
         return WSAData(
             version=(data.wVersion & 0xFF, data.wVersion >> 8),
             high_version=(data.wHighVersion & 0xFF, data.wHighVersion >> 8),
@@ -126,10 +150,10 @@ class Ws2Backend:
 
     def cleanup(self) -> None:
         # The last WSACleanup closes every socket of the process (Winsock "WSACleanup").
-        saved = ws2_32.WSAGetLastError()
-        if ws2_32.WSACleanup() == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        saved = _w_WSAGetLastError()
+        if _w_WSACleanup() == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def last_error(self) -> int:
         code: int = getattr(_last, "code", 0)
@@ -138,58 +162,57 @@ class Ws2Backend:
     def socket(
         self, family: int, type: int, proto: int, nonblocking: bool, exclusive: bool = False
     ) -> int:
-        saved = ws2_32.WSAGetLastError()
-        handle = ws2_32.WSASocketW(family, type, proto, ffi.NULL, 0, _SOCKET_FLAGS)
+        saved = _w_WSAGetLastError()
+        handle = _w_WSASocketW(family, type, proto, ffi.NULL, 0, _SOCKET_FLAGS)
         if handle == INVALID_SOCKET:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
+            raise _fail(_w_WSAGetLastError(), saved)
         if (
             nonblocking
-            and ws2_32.ioctlsocket(handle, FIONBIO, ffi.new("unsigned long *", 1)) == SOCKET_ERROR
+            and _w_ioctlsocket(handle, FIONBIO, ffi.new("unsigned long *", 1)) == SOCKET_ERROR
         ):
-            failure = _fail(ws2_32.WSAGetLastError(), saved)
-            ws2_32.closesocket(handle)
-            ws2_32.WSASetLastError(saved)
+            failure = _fail(_w_WSAGetLastError(), saved)
+            _w_closesocket(handle)
+            _w_WSASetLastError(saved)
             raise failure
         if (
             exclusive
-            and ws2_32.setsockopt(handle, _SOL_SOCKET, _SO_EXCLUSIVEADDRUSE, _TRUE, 4)
-            == SOCKET_ERROR
+            and _w_setsockopt(handle, _SOL_SOCKET, _SO_EXCLUSIVEADDRUSE, _TRUE, 4) == SOCKET_ERROR
         ):
-            failure = _fail(ws2_32.WSAGetLastError(), saved)
+            failure = _fail(_w_WSAGetLastError(), saved)
             failure.function = "setsockopt"
-            ws2_32.closesocket(handle)
-            ws2_32.WSASetLastError(saved)
+            _w_closesocket(handle)
+            _w_WSASetLastError(saved)
             raise failure
-        ws2_32.WSASetLastError(saved)
+        _w_WSASetLastError(saved)
         return handle
 
     def closesocket(self, handle: int) -> None:
-        saved = ws2_32.WSAGetLastError()
-        if ws2_32.closesocket(handle) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        saved = _w_WSAGetLastError()
+        if _w_closesocket(handle) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def forget(self, handle: int) -> None:
         # Winsock itself tracks every socket; this backend keeps no registry.
         pass
 
     def setsockopt(self, handle: int, level: int, optname: int, value: bytes) -> None:
-        saved = ws2_32.WSAGetLastError()
-        if ws2_32.setsockopt(handle, level, optname, value, len(value)) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        saved = _w_WSAGetLastError()
+        if _w_setsockopt(handle, level, optname, value, len(value)) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def getsockopt(self, handle: int, level: int, optname: int, size: int) -> bytes:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         buf = ffi.new("char[]", size)
         length = ffi.new("int *", size)
-        if ws2_32.getsockopt(handle, level, optname, buf, length) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        if _w_getsockopt(handle, level, optname, buf, length) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
         return bytes(ffi.buffer(buf, length[0]))
 
     def getsockopt_int(self, handle: int, level: int, optname: int) -> int:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         # Value and length in one allocation (the hot path of Socket.get_option);
         # zeroed, so a 1-byte BOOLEAN answer reads as that byte.
         # From a pool, as in the POSIX backend: pop/append are atomic.
@@ -200,100 +223,100 @@ class Ws2Backend:
         except IndexError:
             cell = ffi.new("int[2]", (0, 4))
             chars = ffi.cast("char *", cell)
-        if ws2_32.getsockopt(handle, level, optname, chars, cell + 1) == SOCKET_ERROR:
+        if _w_getsockopt(handle, level, optname, chars, cell + 1) == SOCKET_ERROR:
             _CELLS.append((cell, chars))
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
         value = int(cell[0])
         _CELLS.append((cell, chars))
         return value
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
-        saved = ws2_32.WSAGetLastError()
-        if ws2_32.bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        saved = _w_WSAGetLastError()
+        if _w_bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def listen(self, handle: int, backlog: int) -> None:
-        saved = ws2_32.WSAGetLastError()
-        if ws2_32.listen(handle, backlog) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        saved = _w_WSAGetLastError()
+        if _w_listen(handle, backlog) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
         # The accepted socket takes the listener's blocking mode, which the caller
         # keeps equal to *nonblocking* (see Backend.accept), so no ioctl is needed.
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("int *", SOCKADDR_STORAGE_SIZE)
-        conn = ws2_32.accept(handle, buf, length)
+        conn = _w_accept(handle, buf, length)
         if conn == INVALID_SOCKET:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
+            raise _fail(_w_WSAGetLastError(), saved)
         # accept() gives an inheritable handle even when the listener was made with
         # WSA_FLAG_NO_HANDLE_INHERIT (measured on Wine 8; CPython clears the flag
         # after every accept on Windows for the same reason).
-        if not kernel32.SetHandleInformation(conn, HANDLE_FLAG_INHERIT, 0):
-            failure = _handle_fail(kernel32.GetLastError(), saved)
-            ws2_32.closesocket(conn)
-            ws2_32.WSASetLastError(saved)
+        if not _k_SetHandleInformation(conn, HANDLE_FLAG_INHERIT, 0):
+            failure = _handle_fail(_k_GetLastError(), saved)
+            _w_closesocket(conn)
+            _w_WSASetLastError(saved)
             raise failure
-        ws2_32.WSASetLastError(saved)
+        _w_WSASetLastError(saved)
         return conn, bytes(ffi.buffer(buf, length[0]))
 
     def connect(self, handle: int, sockaddr: bytes) -> None:
-        saved = ws2_32.WSAGetLastError()
-        if ws2_32.connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        saved = _w_WSAGetLastError()
+        if _w_connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def send(self, handle: int, data: Buffer, flags: int) -> int:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         view = ffi.from_buffer(data)
-        sent = ws2_32.send(handle, view, min(len(view), _INT_MAX), flags)
+        sent = _w_send(handle, view, min(len(view), _INT_MAX), flags)
         if sent == SOCKET_ERROR:
-            failure = _fail(ws2_32.WSAGetLastError(), saved)
+            failure = _fail(_w_WSAGetLastError(), saved)
             # Release the caller's buffer before raising: the traceback keeps this
             # frame, and CPython before 3.12.7 crashes when the GC breaks a cycle
             # through a memoryview that still has exports (python/cpython#77894).
             ffi.release(view)
             raise failure
-        ws2_32.WSASetLastError(saved)
+        _w_WSASetLastError(saved)
         return sent
 
     def recv(self, handle: int, size: int, flags: int) -> bytes:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         buf = ffi.new("char[]", size)
-        got = ws2_32.recv(handle, buf, min(size, _INT_MAX), flags)
+        got = _w_recv(handle, buf, min(size, _INT_MAX), flags)
         if got == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
         return bytes(ffi.buffer(buf, got))
 
     def recv_into(self, handle: int, buffer: Buffer, nbytes: int, flags: int) -> int:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         view = ffi.from_buffer(buffer, require_writable=True)
-        got = ws2_32.recv(handle, view, min(nbytes, _INT_MAX), flags)
+        got = _w_recv(handle, view, min(nbytes, _INT_MAX), flags)
         if got == SOCKET_ERROR:
-            failure = _fail(ws2_32.WSAGetLastError(), saved)
+            failure = _fail(_w_WSAGetLastError(), saved)
             ffi.release(view)  # as in send()
             raise failure
-        ws2_32.WSASetLastError(saved)
+        _w_WSASetLastError(saved)
         return got
 
     def shutdown(self, handle: int, how: int) -> None:
-        saved = ws2_32.WSAGetLastError()
-        if ws2_32.shutdown(handle, how) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        saved = _w_WSAGetLastError()
+        if _w_shutdown(handle, how) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def _name(self, handle: int, peer: bool) -> bytes:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("int *", SOCKADDR_STORAGE_SIZE)
         call = ws2_32.getpeername if peer else ws2_32.getsockname
         if call(handle, buf, length) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
         return bytes(ffi.buffer(buf, length[0]))
 
     def getsockname(self, handle: int) -> bytes:
@@ -303,29 +326,29 @@ class Ws2Backend:
         return self._name(handle, peer=True)
 
     def set_nonblocking(self, handle: int, enabled: bool) -> None:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         arg = ffi.new("unsigned long *", 1 if enabled else 0)
-        if ws2_32.ioctlsocket(handle, FIONBIO, arg) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        if _w_ioctlsocket(handle, FIONBIO, arg) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def get_inheritable(self, handle: int) -> bool:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         flags = ffi.new("DWORD *")
-        if not kernel32.GetHandleInformation(handle, flags):
-            raise _handle_fail(kernel32.GetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        if not _k_GetHandleInformation(handle, flags):
+            raise _handle_fail(_k_GetLastError(), saved)
+        _w_WSASetLastError(saved)
         return bool(flags[0] & HANDLE_FLAG_INHERIT)
 
     def set_inheritable(self, handle: int, inheritable: bool) -> None:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         flag = HANDLE_FLAG_INHERIT if inheritable else 0
-        if not kernel32.SetHandleInformation(handle, HANDLE_FLAG_INHERIT, flag):
-            raise _handle_fail(kernel32.GetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        if not _k_SetHandleInformation(handle, HANDLE_FLAG_INHERIT, flag):
+            raise _handle_fail(_k_GetLastError(), saved)
+        _w_WSASetLastError(saved)
 
     def wait(self, handle: int, events: int, timeout: float | None) -> bool:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         if timeout is None:
             tv: Any = ffi.NULL
             deadline = 0.0
@@ -335,23 +358,23 @@ class Ws2Backend:
         while True:
             one = ffi.new("fd_set *", {"fd_count": 1, "fd_array": [handle]})
             if events == WAIT_READ:
-                rc = ws2_32.select(0, one, ffi.NULL, ffi.NULL, tv)
+                rc = _w_select(0, one, ffi.NULL, ffi.NULL, tv)
             else:
                 # A failed non-blocking connect shows in exceptfds, not writefds
                 # (Winsock "select": "If processing a connect call (nonblocking),
                 # connection attempt failed").
                 both = ffi.new("fd_set *", {"fd_count": 1, "fd_array": [handle]})
-                rc = ws2_32.select(0, ffi.NULL, one, both, tv)
+                rc = _w_select(0, ffi.NULL, one, both, tv)
             if rc == SOCKET_ERROR:
-                raise _fail(ws2_32.WSAGetLastError(), saved)
+                raise _fail(_w_WSAGetLastError(), saved)
             if rc > 0 or timeout is None:
-                ws2_32.WSASetLastError(saved)
+                _w_WSASetLastError(saved)
                 return True
             # A Windows wait may end up to one clock tick early ("Wait Functions and
             # Time-out Intervals"); go round until the deadline has really passed.
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                ws2_32.WSASetLastError(saved)
+                _w_WSASetLastError(saved)
                 return False
             tv = _timeval(remaining)
 
@@ -362,14 +385,14 @@ class Ws2Backend:
         error: Sequence[int],
         timeout: float | None,
     ) -> SelectResult:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         # An empty set goes as NULL; with all three empty Winsock fails with WSAEINVAL.
         sets: list[Any] = [_fd_set(h) if h else ffi.NULL for h in (read, write, error)]
         tv = ffi.NULL if timeout is None else _timeval(timeout)
         # nfds is ignored by Winsock; it exists for Berkeley compatibility.
-        if ws2_32.select(0, sets[0], sets[1], sets[2], tv) == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+        if _w_select(0, sets[0], sets[1], sets[2], tv) == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
         result: list[list[int]] = [
             [] if fds == ffi.NULL else [int(fds.fd_array[i]) for i in range(fds.fd_count)]
             for fds in sets
@@ -381,23 +404,23 @@ class Ws2Backend:
         # can never be an address.
         if "\0" in text or not text.isascii():
             raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         buf = ffi.new("char[16]")
-        rc = ws2_32.inet_pton(family, text.encode("ascii"), buf)
+        rc = _w_inet_pton(family, text.encode("ascii"), buf)
         if rc == SOCKET_ERROR:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
         if rc == 0:
             raise ValueError(f"inet_pton: {text!r} is not a valid address for family {family}")
         return bytes(ffi.buffer(buf, 4 if family == 2 else 16))
 
     def inet_ntop(self, family: int, packed: bytes) -> str:
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         out = ffi.new("char[]", 64)
-        result = ws2_32.inet_ntop(family, ffi.from_buffer(packed), out, 64)
+        result = _w_inet_ntop(family, ffi.from_buffer(packed), out, 64)
         if result == ffi.NULL:
-            raise _fail(ws2_32.WSAGetLastError(), saved)
-        ws2_32.WSASetLastError(saved)
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
         return _text(out)
 
     def native_family(self, family: int) -> int:
@@ -419,7 +442,7 @@ class Ws2Backend:
             get_version = ntdll.wine_get_version
         except AttributeError:  # real Windows: ntdll has no such export
             return None
-        saved = ws2_32.WSAGetLastError()
+        saved = _w_WSAGetLastError()
         version = _text(get_version())
-        ws2_32.WSASetLastError(saved)
+        _w_WSASetLastError(saved)
         return version

@@ -93,6 +93,9 @@ _FAMILIES = {f.value: f for f in (AddressFamily.AF_INET, AddressFamily.AF_INET6)
 _TYPES = {t.value: t for t in SocketType}
 _PROTOCOLS = {p.value: p for p in Protocol}
 
+# Types whose values the tables above are looked up with directly (bool is not one).
+_INT_TYPES = frozenset({int, AddressFamily, SocketType, Protocol})
+
 _E = TypeVar("_E", AddressFamily, SocketType, Protocol)
 
 
@@ -202,10 +205,20 @@ class Socket:
         *,
         exclusive: bool = False,
     ) -> None:
-        # Validated before any state exists: __del__ copes with a bare object.
-        fam = _family(family)
-        kind = _socket_type(type)
-        protocol = _protocol(proto)
+        # Validated before any state exists: __del__ copes with a bare object. The
+        # table look-ups are the fast path of _family() and friends, inlined.
+        cls = builtins.type
+        fam = _FAMILIES.get(family) if cls(family) in _INT_TYPES else None
+        if fam is None:
+            fam = _family(family)
+        kind = _TYPES.get(type) if cls(type) in _INT_TYPES else None
+        if kind is None:
+            kind = _socket_type(type)
+        protocol: Protocol | int | None = (
+            _PROTOCOLS.get(proto) if cls(proto) in _INT_TYPES else None
+        )
+        if protocol is None:
+            protocol = _protocol(proto)
         if exclusive is not False and exclusive is not True:
             raise TypeError(f"exclusive must be a bool, not {builtins.type(exclusive).__name__}")
         if not _started:
@@ -520,7 +533,7 @@ class Socket:
 
     def get_option(self, option: SocketOption) -> OptionValue:
         """Read a socket option: ``bool`` for flags, ``int`` for sizes, a pair for LINGER."""
-        if not isinstance(option, SocketOption):
+        if type(option) is not SocketOption:
             raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
         kind = option.kind
         users = self._users
@@ -529,7 +542,7 @@ class Socket:
         try:
             if self._closing:
                 raise _closed_error(self._state_word())
-            if kind is OptionKind.LINGER:
+            if kind is _LINGER:
                 data = _backend.getsockopt(self._handle, option.level, option.optname, _LINGER_SIZE)
                 return _backend.unpack_linger(data)
             value = _backend.getsockopt_int(self._handle, option.level, option.optname)
@@ -539,7 +552,7 @@ class Socket:
             users.remove(me)
             if self._closing and not users:
                 self._final_close()
-        return bool(value) if kind is OptionKind.BOOL else value
+        return value != 0 if kind is _BOOL else value
 
     # -- calls -----------------------------------------------------------------
 
@@ -969,6 +982,8 @@ class Socket:
 
 
 _SO_ERROR = SocketOption.ERROR.optname
+_BOOL = OptionKind.BOOL
+_LINGER = OptionKind.LINGER
 _SO_EXCLUSIVEADDRUSE = SocketOption.EXCLUSIVEADDRUSE.optname
 # ensure_started() has run in this process (a list: appending is atomic).
 _started: list[bool] = []
