@@ -249,11 +249,18 @@ class FaultyBackend:
         return self.real.last_error()
 
     def socket(
-        self, family: int, type: int, proto: int, nonblocking: bool, exclusive: bool = False
+        self,
+        family: int,
+        type: int,
+        proto: int,
+        nonblocking: bool,
+        exclusive: bool = False,
+        managed: bool = False,
     ) -> int:
         fault = self._begin("socket", None, record=False)
         handle = self._run(
-            fault, lambda: self.real.socket(family, type, proto, nonblocking, exclusive)
+            fault,
+            lambda: self.real.socket(family, type, proto, nonblocking, exclusive, managed),
         )
         self._record("socket", handle)
         return handle
@@ -286,9 +293,9 @@ class FaultyBackend:
         fault = self._begin("listen", handle, backlog)
         self._run(fault, lambda: self.real.listen(handle, backlog))
 
-    def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
+    def accept(self, handle: int, nonblocking: bool, managed: bool = False) -> tuple[int, bytes]:
         fault = self._begin("accept", handle)
-        conn, peer = self._run(fault, lambda: self.real.accept(handle, nonblocking))
+        conn, peer = self._run(fault, lambda: self.real.accept(handle, nonblocking, managed))
         self._record("accepted", conn)
         return conn, peer
 

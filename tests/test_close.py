@@ -410,3 +410,18 @@ def test_interrupted_drain_still_closes(sockets: Sockets, monkeypatch: pytest.Mo
     with pytest.raises(WinsockError) as info:
         raw.getsockopt(handle, SOL_SOCKET, SocketOption.TYPE.optname)
     assert info.value.winerror == 10038
+
+
+def test_fast_report_is_the_constructed_report() -> None:
+    """The report close() builds on its fast path equals, hashes and prints as the
+    dataclass constructor's, and is just as frozen."""
+    import dataclasses
+
+    fast = CloseReport._make(True, 7, 0.25, CloseReason.PEER_CLOSED)
+    slow = CloseReport(True, 7, 0.25, CloseReason.PEER_CLOSED)
+    assert fast == slow
+    assert hash(fast) == hash(slow)
+    assert repr(fast) == repr(slow)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.graceful = False  # type: ignore[misc]

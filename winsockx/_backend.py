@@ -37,12 +37,19 @@ class Backend(Protocol):
     def cleanup(self) -> None: ...
     def last_error(self) -> int: ...
     def socket(
-        self, family: int, type: int, proto: int, nonblocking: bool, exclusive: bool = False
+        self,
+        family: int,
+        type: int,
+        proto: int,
+        nonblocking: bool,
+        exclusive: bool = False,
+        managed: bool = False,
     ) -> int:
         """A new, non-inheritable socket; *nonblocking* puts it in non-blocking mode,
         *exclusive* sets SO_EXCLUSIVEADDRUSE on it (a failure of that setsockopt
         closes the socket and raises an OsFailure whose ``function`` is
-        ``"setsockopt"``)."""
+        ``"setsockopt"``). *managed*: the handle belongs to a winsockx Socket, which
+        closes it or hands it on (``forget``) only through the backend."""
         ...
 
     def closesocket(self, handle: int) -> None: ...
@@ -59,7 +66,7 @@ class Backend(Protocol):
 
     def bind(self, handle: int, sockaddr: bytes) -> None: ...
     def listen(self, handle: int, backlog: int) -> None: ...
-    def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
+    def accept(self, handle: int, nonblocking: bool, managed: bool = False) -> tuple[int, bytes]:
         """A new non-inheritable connected handle and the peer's sockaddr.
 
         *nonblocking* is the mode the new handle gets (Linux: ``accept4`` flags;

@@ -185,12 +185,19 @@ class PosixBackend:
     def __init__(self) -> None:
         # One entry per WSAStartup not yet undone (list.append/pop are atomic).
         self._starts: list[None] = []
-        # Descriptor -> cookie of each socket this backend made and has not closed.
-        self._cookies: dict[int, int] = {}
-        # Cookies of sockets with SO_EXCLUSIVEADDRUSE on.
+        # The sockets this backend made and has not closed or forgotten: descriptor ->
+        # cookie, None until one was needed. Reading SO_COOKIE costs a third of a
+        # socket()+close() cycle, so it is read only where identity matters: for a
+        # descriptor made elsewhere, or one that lives on after forget().
+        self._cookies: dict[int, int | None] = {}
+        # Our descriptors with SO_EXCLUSIVEADDRUSE on, and those that had SO_REUSEADDR
+        # set through this backend. Keyed by number, which is safe because every way a
+        # descriptor of ours ends (closesocket, forget, a new socket on the number)
+        # clears its entries.
+        self._exclusive_fds: set[int] = set()
+        self._reused_fds: set[int] = set()
+        # Cookies of sockets made elsewhere (or forgotten) with SO_EXCLUSIVEADDRUSE on.
         self._exclusive: set[int] = set()
-        # Cookies of sockets that had SO_REUSEADDR set through this backend.
-        self._reused: set[int] = set()
         # False once SO_COOKIE turned out missing (Linux < 4.6): inode numbers then.
         self._have_cookie = True
 
@@ -225,13 +232,17 @@ class PosixBackend:
         """
         saved = ffi.errno
         for fd, cookie in self._cookies.copy().items():
-            if self._cookies.get(fd) != cookie:
+            if fd not in self._cookies:
                 continue  # closed or forgotten meanwhile
             self._cookies.pop(fd, None)
-            if self._cookie(fd) == cookie:
+            self._exclusive_fds.discard(fd)
+            self._reused_fds.discard(fd)
+            # Without a cookie it is a Socket's handle, which is closed or handed on
+            # only through this backend.
+            if cookie is None or self._cookie(fd) == cookie:
                 _c_close(fd)
-            self._exclusive.discard(cookie)
-            self._reused.discard(cookie)
+            if cookie is not None:
+                self._exclusive.discard(cookie)
         ffi.errno = saved
 
     def _check_started(self) -> None:
@@ -262,21 +273,36 @@ class PosixBackend:
             return None
         return os.fstat(fd).st_ino
 
-    def _register(self, fd: int, saved: int) -> int:
-        """Record the new socket *fd*; on failure close it and raise."""
-        cookie = self._cookie(fd)
-        if cookie is None:
-            failure = _fail(ffi.errno, saved)
-            _c_close(fd)
-            ffi.errno = saved
-            raise failure
+    def _register(self, fd: int, managed: bool, saved: int) -> None:
+        """Record the new socket *fd*; whatever was known of an earlier holder of the
+        number (closed behind our back) no longer applies.
+
+        A raw handle gets its cookie now, so the last WSACleanup can tell it from a
+        socket that took its number after an os.close() elsewhere. A *managed* one
+        belongs to a winsockx Socket, which hands it on only through detach()
+        (forget()): it needs no cookie, which keeps a syscall off Socket()."""
+        cookie = None
+        if not managed:
+            cookie = self._cookie(fd)
+            if cookie is None:
+                failure = _fail(ffi.errno, saved)
+                _c_close(fd)
+                ffi.errno = saved
+                raise failure
         self._cookies[fd] = cookie
-        return cookie
+        self._exclusive_fds.discard(fd)
+        self._reused_fds.discard(fd)
 
     # -- sockets ---------------------------------------------------------------
 
     def socket(
-        self, family: int, type: int, proto: int, nonblocking: bool, exclusive: bool = False
+        self,
+        family: int,
+        type: int,
+        proto: int,
+        nonblocking: bool,
+        exclusive: bool = False,
+        managed: bool = False,
     ) -> int:
         self._check_started()
         native_family = _FAMILIES.get(family)
@@ -299,10 +325,10 @@ class PosixBackend:
             _c_close(fd)
             ffi.errno = saved
             raise failure
-        cookie = self._register(fd, saved)
+        self._register(fd, managed, saved)
         if exclusive:
             # A socket made just now has no reuse flag to refuse: no more to check.
-            self._exclusive.add(cookie)
+            self._exclusive_fds.add(fd)
         ffi.errno = saved
         return fd
 
@@ -312,18 +338,28 @@ class PosixBackend:
         # Dropped before close(): once the number is free, another thread or a signal
         # handler may get it for a new socket, whose entry must survive.
         cookie = self._cookies.pop(handle, None)
+        self._exclusive_fds.discard(handle)
+        self._reused_fds.discard(handle)
         if cookie is None and self._exclusive:
             cookie = self._cookie(handle)  # a socket made elsewhere that was marked here
         if _c_close(handle) < 0:
             raise _fail(ffi.errno, saved)
         if cookie is not None:
             self._exclusive.discard(cookie)
-            self._reused.discard(cookie)
         ffi.errno = saved
 
     def forget(self, handle: int) -> None:
-        # The socket lives on (detached): its exclusivity stays with its cookie.
+        # The socket lives on (detached) where winsockx no longer sees its number end:
+        # its exclusivity moves to its cookie.
         self._cookies.pop(handle, None)
+        self._reused_fds.discard(handle)
+        if handle in self._exclusive_fds:
+            self._exclusive_fds.discard(handle)
+            saved = ffi.errno
+            cookie = self._cookie(handle)
+            if cookie is not None:
+                self._exclusive.add(cookie)
+            ffi.errno = saved
 
     def _reuse_on(self, handle: int) -> bool | None:
         """Whether SO_REUSEADDR or SO_REUSEPORT is on; None (errno set) on failure."""
@@ -338,21 +374,24 @@ class PosixBackend:
         return bool(buf[0])
 
     def _set_exclusive(self, handle: int, on: bool, saved: int) -> None:
-        # Winsock validates the handle first (10038 for a bad one); so does SO_COOKIE.
+        # Set through setsockopt (raw), the flag follows the socket's cookie: the
+        # caller may close the number behind our back (os.close) and the next socket
+        # on it must start clean. Winsock validates the handle first (10038 for a bad
+        # one), and so does SO_COOKIE.
         cookie = self._cookie(handle)
         if cookie is None:
             raise _fail(ffi.errno, saved)
+        self._exclusive_fds.discard(handle)
         if on:
-            # A socket this backend made that never had a reuse flag set here cannot
-            # have one (both start off): skip asking the kernel, the common
-            # Socket(exclusive=True) path.
-            if self._cookies.get(handle) != cookie or cookie in self._reused:
-                reuse = self._reuse_on(handle)
-                if reuse is None:
-                    raise _fail(ffi.errno, saved)
-                if reuse:
-                    ffi.errno = saved
-                    raise _refuse(WSAError.WSAEINVAL)
+            # One of ours that never had a reuse flag set here cannot have one (both
+            # start off): no need to ask the kernel.
+            ours = handle in self._cookies and handle not in self._reused_fds
+            reuse = False if ours else self._reuse_on(handle)
+            if reuse is None:
+                raise _fail(ffi.errno, saved)
+            if reuse:
+                ffi.errno = saved
+                raise _refuse(WSAError.WSAEINVAL)
             self._exclusive.add(cookie)
         else:
             self._exclusive.discard(cookie)
@@ -369,6 +408,9 @@ class PosixBackend:
         if native is None:
             raise _refuse(WSAError.WSAENOPROTOOPT)
         reuse = key == _REUSE_KEY and any(value)
+        if reuse and handle in self._exclusive_fds:
+            ffi.errno = saved
+            raise _refuse(WSAError.WSAEINVAL)
         if reuse and self._exclusive:
             cookie = self._cookie(handle)
             if cookie is None:
@@ -378,12 +420,8 @@ class PosixBackend:
                 raise _refuse(WSAError.WSAEINVAL)
         if _c_setsockopt(handle, native[0], native[1], ffi.from_buffer(value), len(value)) < 0:
             raise _fail(ffi.errno, saved)
-        if reuse:
-            # The registry's cookie, unchecked: if the number now holds another
-            # socket, marking the old cookie only costs that socket the fast path.
-            made = self._cookies.get(handle)
-            if made is not None:
-                self._reused.add(made)
+        if reuse and handle in self._cookies:
+            self._reused_fds.add(handle)
         ffi.errno = saved
 
     def getsockopt(self, handle: int, level: int, optname: int, size: int) -> bytes:
@@ -391,7 +429,9 @@ class PosixBackend:
         key = (level, optname)
         saved = ffi.errno
         if key == _EXCLUSIVE_KEY:
-            cookie = self._cookie(handle)
+            if handle in self._exclusive_fds:
+                return _INT.pack(1)[:size]
+            cookie = self._cookie(handle)  # also validates the handle, as Winsock does
             if cookie is None:
                 raise _fail(ffi.errno, saved)
             ffi.errno = saved
@@ -447,7 +487,7 @@ class PosixBackend:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
-    def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
+    def accept(self, handle: int, nonblocking: bool, managed: bool = False) -> tuple[int, bytes]:
         self._check_started()
         saved = ffi.errno
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
@@ -457,7 +497,7 @@ class PosixBackend:
         fd = _c_accept4(handle, buf, length, _CLOEXEC | (_NONBLOCK if nonblocking else 0))
         if fd < 0:
             raise _fail(ffi.errno, saved)
-        self._register(fd, saved)
+        self._register(fd, managed, saved)
         ffi.errno = saved
         return fd, self._winsock_sockaddr(bytes(ffi.buffer(buf, length[0])))
 

@@ -160,7 +160,13 @@ class Ws2Backend:
         return code
 
     def socket(
-        self, family: int, type: int, proto: int, nonblocking: bool, exclusive: bool = False
+        self,
+        family: int,
+        type: int,
+        proto: int,
+        nonblocking: bool,
+        exclusive: bool = False,
+        managed: bool = False,
     ) -> int:
         saved = _w_WSAGetLastError()
         handle = _w_WSASocketW(family, type, proto, ffi.NULL, 0, _SOCKET_FLAGS)
@@ -243,7 +249,7 @@ class Ws2Backend:
             raise _fail(_w_WSAGetLastError(), saved)
         _w_WSASetLastError(saved)
 
-    def accept(self, handle: int, nonblocking: bool) -> tuple[int, bytes]:
+    def accept(self, handle: int, nonblocking: bool, managed: bool = False) -> tuple[int, bytes]:
         # The accepted socket takes the listener's blocking mode, which the caller
         # keeps equal to *nonblocking* (see Backend.accept), so no ioctl is needed.
         saved = _w_WSAGetLastError()

@@ -104,7 +104,14 @@ class CloseReport:
         """The same object the constructor builds, without its per-field frozen
         ``__setattr__`` calls (every ``close()`` makes one; this is 4x cheaper)."""
         report = object.__new__(cls)
-        report.__dict__.update(
-            graceful=graceful, drained_bytes=drained_bytes, seconds=seconds, reason=reason
+        object.__setattr__(
+            report,
+            "__dict__",
+            {
+                "graceful": graceful,
+                "drained_bytes": drained_bytes,
+                "seconds": seconds,
+                "reason": reason,
+            },
         )
         return report

@@ -227,12 +227,12 @@ class Socket:
         try:
             # SO_EXCLUSIVEADDRUSE is set by the backend right after socket(), before
             # anything else can bind or configure the handle.
-            handle = _backend.socket(fam, kind, protocol, True, exclusive)
+            handle = _backend.socket(fam, kind, protocol, True, exclusive, True)
         except OsFailure as f:
             if f.function == "setsockopt":
                 raise raw._setsockopt_failed(f, SOL_SOCKET, _SO_EXCLUSIVEADDRUSE) from None
             raise raw._failed("socket", f, raw._socket_label(family, type, proto)) from None
-        self._init(handle, fam, kind, protocol, connected=False)
+        self._init(handle, fam, kind, protocol, False)
 
     @classmethod
     def _adopt(
@@ -245,7 +245,7 @@ class Socket:
     ) -> Socket:
         """Wrap a connected handle returned by ``accept``."""
         sock = cls.__new__(cls)
-        sock._init(handle, family, type, proto, connected=True)
+        sock._init(handle, family, type, proto, True)
         sock._linger = linger  # accepted sockets inherit the listener's options
         return sock
 
@@ -255,7 +255,6 @@ class Socket:
         family: AddressFamily,
         type: SocketType,
         proto: Protocol | int,
-        *,
         connected: bool,
     ) -> None:
         self._handle = handle
@@ -601,7 +600,7 @@ class Socket:
             deadline = self._deadline()
             while True:
                 try:
-                    conn, data = _backend.accept(h, True)
+                    conn, data = _backend.accept(h, True, True)
                     break
                 except OsFailure as f:
                     self._again(f, h, WAIT_READ, deadline, "accept")
@@ -788,11 +787,13 @@ class Socket:
             drain_timeout = check_seconds(drain_timeout, "drain_timeout")
         if type(drain_limit) is not int or drain_limit < 0:
             drain_limit = check_int(drain_limit, "drain_limit", 0)
-        winner = self._claim_it()
-        if winner is not None:
-            return self._await_report(drain_timeout, winner)
-        started = _monotonic()
         me = _ident()
+        entry = (me, object())  # _claim_it(), inlined: every close() runs this
+        claim = self._claim
+        claim.append(entry)
+        if claim[0] is not entry:
+            return self._await_report(drain_timeout, claim[0][0])
+        started = _monotonic()
         users = self._users
         users.append(me)  # the closer uses the handle too, until it is done
         self._closing = True
@@ -967,9 +968,13 @@ class Socket:
         self.close()
 
     def __del__(self) -> None:
-        if not getattr(self, "_closing", True) and getattr(self, "_handle", -1) != -1:
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
-            self._abort()
+        try:
+            if self._closing or self._handle == -1:
+                return
+        except AttributeError:
+            return  # the constructor failed before any state existed
+        warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+        self._abort()
 
     def __repr__(self) -> str:
         if not hasattr(self, "_users"):
