@@ -183,7 +183,8 @@ class PosixBackend:
     name = "posix"
 
     def __init__(self) -> None:
-        # One entry per WSAStartup not yet undone (list.append/pop are atomic).
+        # One entry per WSAStartup not yet undone (list.append/pop are atomic). Every
+        # call checks it inline: a method call for it would cost more than the check.
         self._starts: list[None] = []
         # The sockets this backend made and has not closed or forgotten: descriptor ->
         # cookie, None until one was needed. Reading SO_COOKIE costs a third of a
@@ -245,10 +246,6 @@ class PosixBackend:
                 self._exclusive.discard(cookie)
         ffi.errno = saved
 
-    def _check_started(self) -> None:
-        if not self._starts:
-            raise _refuse(WSAError.WSANOTINITIALISED)
-
     def last_error(self) -> int:
         code: int = getattr(_last, "code", 0)
         return code
@@ -304,7 +301,8 @@ class PosixBackend:
         exclusive: bool = False,
         managed: bool = False,
     ) -> int:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         native_family = _FAMILIES.get(family)
         if native_family is None:
             raise _refuse(WSAError.WSAEAFNOSUPPORT)
@@ -333,7 +331,8 @@ class PosixBackend:
         return fd
 
     def closesocket(self, handle: int) -> None:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         # Dropped before close(): once the number is free, another thread or a signal
         # handler may get it for a new socket, whose entry must survive.
@@ -398,7 +397,8 @@ class PosixBackend:
         ffi.errno = saved
 
     def setsockopt(self, handle: int, level: int, optname: int, value: bytes) -> None:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         key = (level, optname)
         saved = ffi.errno
         if key == _EXCLUSIVE_KEY:
@@ -425,7 +425,8 @@ class PosixBackend:
         ffi.errno = saved
 
     def getsockopt(self, handle: int, level: int, optname: int, size: int) -> bytes:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         key = (level, optname)
         saved = ffi.errno
         if key == _EXCLUSIVE_KEY:
@@ -474,21 +475,24 @@ class PosixBackend:
         return value
 
     def bind(self, handle: int, sockaddr: bytes) -> None:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         if _c_bind(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
     def listen(self, handle: int, backlog: int) -> None:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         if _c_listen(handle, backlog) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
     def accept(self, handle: int, nonblocking: bool, managed: bool = False) -> tuple[int, bytes]:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         buf = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
         length = ffi.new("socklen_t *", SOCKADDR_STORAGE_SIZE)
@@ -502,14 +506,16 @@ class PosixBackend:
         return fd, self._winsock_sockaddr(bytes(ffi.buffer(buf, length[0])))
 
     def connect(self, handle: int, sockaddr: bytes) -> None:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         if _c_connect(handle, ffi.from_buffer(sockaddr), len(sockaddr)) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
 
     def send(self, handle: int, data: Buffer, flags: int) -> int:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         view = ffi.from_buffer(data)
         sent = _c_send(handle, view, min(len(view), _SSIZE_MAX), flags | _MSG_NOSIGNAL)
@@ -524,7 +530,8 @@ class PosixBackend:
         return sent
 
     def recv(self, handle: int, size: int, flags: int) -> bytes:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         buf = ffi.new("char[]", size)
         got = _c_recv(handle, buf, size, flags)
@@ -534,7 +541,8 @@ class PosixBackend:
         return bytes(ffi.buffer(buf, got))
 
     def recv_into(self, handle: int, buffer: Buffer, nbytes: int, flags: int) -> int:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         view = ffi.from_buffer(buffer, require_writable=True)
         got = _c_recv(handle, view, nbytes, flags)
@@ -546,7 +554,8 @@ class PosixBackend:
         return got
 
     def shutdown(self, handle: int, how: int) -> None:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         # SD_RECEIVE/SD_SEND/SD_BOTH equal SHUT_RD/SHUT_WR/SHUT_RDWR.
         if _c_shutdown(handle, how) < 0:
@@ -561,11 +570,13 @@ class PosixBackend:
         return _FAMILY_FIELD.pack(_FAMILIES_BACK.get(native, native)) + data[2:]
 
     def getsockname(self, handle: int) -> bytes:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         return self._name(handle, peer=False)
 
     def getpeername(self, handle: int) -> bytes:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         return self._name(handle, peer=True)
 
     def _name(self, handle: int, peer: bool) -> bytes:
@@ -579,7 +590,8 @@ class PosixBackend:
         return self._winsock_sockaddr(bytes(ffi.buffer(buf, length[0])))
 
     def set_nonblocking(self, handle: int, enabled: bool) -> None:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         if _c_ioctl(handle, termios.FIONBIO, _ONE if enabled else _ZERO) < 0:
             raise _fail(ffi.errno, saved)
@@ -598,7 +610,8 @@ class PosixBackend:
             raise _os_fail(e) from None
 
     def wait(self, handle: int, events: int, timeout: float | None) -> bool:
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         saved = ffi.errno
         wanted = _POLLIN if events == WAIT_READ else _POLLOUT
         fds: Any = ffi.new("struct pollfd *", (handle, wanted))
@@ -627,7 +640,8 @@ class PosixBackend:
         timeout: float | None,
     ) -> SelectResult:
         # poll() rather than select(): no FD_SETSIZE limit on descriptor numbers.
-        self._check_started()
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
         if not (read or write or error):
             # Winsock's select fails so when all three sets are empty (WSAEINVAL).
             raise _refuse(WSAError.WSAEINVAL)
