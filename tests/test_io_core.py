@@ -426,13 +426,13 @@ def test_calls_after_close_never_reach_the_backend(
         lambda: ours.get_option(SocketOption.SNDBUF),
         lambda: ours.set_option(SocketOption.SNDBUF, 8192),
         lambda: ours.get_inheritable(),
-        lambda: ours.fileno(),
         lambda: ours.connect(("127.0.0.1", 9)),
         lambda: ours.detach(),
     ]
     for attempt in attempts:
         with pytest.raises(SocketClosedError):
             attempt()
+    assert ours.fileno() == -1  # as the stdlib's closed sockets say
     assert fake.calls[mark:] == []
     assert [c.handle for c in fake.calls_of("closesocket")] == [handle]
 

@@ -805,8 +805,7 @@ def test_detach_to_stdlib(sockets: Sockets) -> None:
         std.close()
     with pytest.raises(SocketClosedError, match="detached"):
         sock.getsockname()
-    with pytest.raises(SocketClosedError):
-        sock.fileno()
+    assert sock.fileno() == -1
     with pytest.raises(SocketClosedError):
         sock.detach()
 
@@ -814,7 +813,6 @@ def test_detach_to_stdlib(sockets: Sockets) -> None:
 # -- use after close --------------------------------------------------------------------
 
 USE_AFTER_CLOSE: dict[str, Callable[[Socket], Any]] = {
-    "fileno": lambda s: s.fileno(),
     "bind": lambda s: s.bind(("127.0.0.1", 0)),
     "listen": lambda s: s.listen(),
     "accept": lambda s: s.accept(),
@@ -923,3 +921,14 @@ def test_repr_and_fileno(sockets: Sockets) -> None:
     assert "AF_INET6" in text
     assert "SOCK_STREAM" in text
     assert sock.proto is IPPROTO_TCP
+
+
+def test_fileno_of_a_closed_socket_is_minus_one(sockets: Sockets) -> None:
+    """fileno() is the handle while open and -1 once closed or detached, as the stdlib's."""
+    closed = sockets.new()
+    assert closed.fileno() >= 0
+    closed.close()
+    assert closed.fileno() == -1
+    std = stdlib_socket.socket()
+    std.close()
+    assert std.fileno() == closed.fileno()

@@ -345,14 +345,9 @@ class Socket:
         return self._bound
 
     def fileno(self) -> int:
-        """The Winsock handle (a file descriptor on the POSIX backend).
-
-        Raises:
-            SocketClosedError: the socket is closed or detached.
-        """
-        if self._closing:
-            raise _closed_error(self._state_word())
-        return self._handle
+        """The Winsock handle (a file descriptor on the POSIX backend); -1 once the
+        socket is closed or detached, as with the stdlib."""
+        return -1 if self._closing else self._handle
 
     def settimeout(self, timeout: float | None) -> None:
         """Bound every blocking call (accept, connect, send, sendall, recv, recv_into).
