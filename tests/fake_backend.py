@@ -378,6 +378,34 @@ class FaultyBackend:
     def wine_version(self) -> str | None:
         return self.real.wine_version()
 
+    def sendto(self, handle: int, data: Buffer, flags: int, sockaddr: bytes) -> int:
+        fault = self._begin("sendto", handle, memoryview(data).nbytes)
+        return self._run(fault, lambda: self.real.sendto(handle, data, flags, sockaddr))
+
+    def recvfrom(self, handle: int, size: int, flags: int) -> tuple[bytes, bytes]:
+        fault = self._begin("recvfrom", handle, size)
+        return self._run(fault, lambda: self.real.recvfrom(handle, size, flags))
+
+    def recvfrom_into(
+        self, handle: int, buffer: Buffer, nbytes: int, flags: int
+    ) -> tuple[int, bytes]:
+        fault = self._begin("recvfrom_into", handle, nbytes)
+        return self._run(fault, lambda: self.real.recvfrom_into(handle, buffer, nbytes, flags))
+
+    def getaddrinfo(
+        self,
+        host: str | None,
+        port: str | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[tuple[int, int, int, str, bytes]]:
+        fault = self._begin("getaddrinfo", None, (host, port))
+        return self._run(
+            fault, lambda: self.real.getaddrinfo(host, port, family, type, proto, flags)
+        )
+
 
 def install(monkeypatch: pytest.MonkeyPatch) -> FaultyBackend:
     """Put a :class:`FaultyBackend` over the real one under every :class:`winsockx.Socket`

@@ -66,6 +66,19 @@ typedef struct {
     short revents;
 } WSAPOLLFD;
 
+/* ADDRINFOW (ws2def.h), field by field: note ai_canonname before ai_addr, the
+   reverse of glibc's struct addrinfo, and a size_t ai_addrlen. */
+typedef struct addrinfoW {
+    int ai_flags;
+    int ai_family;
+    int ai_socktype;
+    int ai_protocol;
+    size_t ai_addrlen;
+    wchar_t *ai_canonname;
+    void *ai_addr;
+    struct addrinfoW *ai_next;
+} ADDRINFOW;
+
 int __stdcall WSAStartup(WORD wVersionRequested, void *lpWSAData);
 int __stdcall WSACleanup(void);
 int __stdcall WSAGetLastError(void);
@@ -84,16 +97,29 @@ SOCKET __stdcall accept(SOCKET s, void *addr, int *addrlen);
 int __stdcall connect(SOCKET s, const void *name, int namelen);
 int __stdcall send(SOCKET s, const char *buf, int len, int flags);
 int __stdcall recv(SOCKET s, char *buf, int len, int flags);
+int __stdcall sendto(SOCKET s, const char *buf, int len, int flags, const void *to,
+                     int tolen);
+int __stdcall recvfrom(SOCKET s, char *buf, int len, int flags, void *from, int *fromlen);
 int __stdcall shutdown(SOCKET s, int how);
 int __stdcall getsockname(SOCKET s, void *name, int *namelen);
 int __stdcall getpeername(SOCKET s, void *name, int *namelen);
 int __stdcall ioctlsocket(SOCKET s, long cmd, unsigned long *argp);
+/* lpOverlapped is a WSAOVERLAPPED *, lpCompletionRoutine a completion callback;
+   winsockx always passes NULL for both (a blocking call). DWORD is unsigned long. */
+int __stdcall WSAIoctl(SOCKET s, unsigned long dwIoControlCode, void *lpvInBuffer,
+                       unsigned long cbInBuffer, void *lpvOutBuffer,
+                       unsigned long cbOutBuffer, unsigned long *lpcbBytesReturned,
+                       void *lpOverlapped, void *lpCompletionRoutine);
 int __stdcall select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                      const struct timeval *timeout);
 int __stdcall WSAPoll(WSAPOLLFD *fdArray, unsigned long fds, int timeout);
 int __stdcall inet_pton(int Family, const char *pszAddrString, void *pAddrBuf);
 const char * __stdcall inet_ntop(int Family, const void *pAddr, char *pStringBuf,
                                  size_t StringBufSize);
+/* Returns the WSA error code itself (0 on success). */
+int __stdcall GetAddrInfoW(const wchar_t *pNodeName, const wchar_t *pServiceName,
+                           const ADDRINFOW *pHints, ADDRINFOW **ppResult);
+void __stdcall FreeAddrInfoW(ADDRINFOW *pAddrInfo);
 """
 
 # ntdll.dll: Wine exports wine_get_version; real Windows does not, which is how
@@ -122,6 +148,18 @@ struct pollfd {
     short events;
     short revents;
 };
+/* glibc's struct addrinfo (netdb.h): ai_addr comes before ai_canonname, the reverse
+   of Windows' ADDRINFOW, and ai_addrlen is a socklen_t. */
+struct addrinfo {
+    int ai_flags;
+    int ai_family;
+    int ai_socktype;
+    int ai_protocol;
+    socklen_t ai_addrlen;
+    void *ai_addr;
+    char *ai_canonname;
+    struct addrinfo *ai_next;
+};
 int socket(int domain, int type, int protocol);
 int close(int fd);
 int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen);
@@ -133,6 +171,10 @@ int accept4(int sockfd, void *addr, socklen_t *addrlen, int flags);
 int connect(int sockfd, const void *addr, socklen_t addrlen);
 long send(int sockfd, const void *buf, size_t len, int flags);
 long recv(int sockfd, void *buf, size_t len, int flags);
+long sendto(int sockfd, const void *buf, size_t len, int flags, const void *dest_addr,
+            socklen_t addrlen);
+long recvfrom(int sockfd, void *buf, size_t len, int flags, void *src_addr,
+              socklen_t *addrlen);
 int shutdown(int sockfd, int how);
 int getsockname(int sockfd, void *addr, socklen_t *addrlen);
 int getpeername(int sockfd, void *addr, socklen_t *addrlen);
@@ -140,6 +182,11 @@ int ioctl(int fd, unsigned long request, int *argp);
 int poll(struct pollfd *fds, unsigned long nfds, int timeout);
 int inet_pton(int af, const char *src, void *dst);
 const char *inet_ntop(int af, const void *src, char *dst, socklen_t size);
+/* Returns 0 or an EAI_* code (EAI_SYSTEM: see errno). */
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res);
+void freeaddrinfo(struct addrinfo *res);
+const char *gai_strerror(int errcode);
 """
 
 MODULES = {

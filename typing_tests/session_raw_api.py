@@ -33,12 +33,14 @@ def info() -> None:
 
 
 def raw_calls() -> None:
-    """winsockx.raw works in ints, bytes and Address values."""
+    """winsockx.raw works in ints, bytes and IPv4Address / IPv6Address values."""
     assert_type(raw.WSAStartup(), WSAData)
     handle = raw.socket(2, 1, 6)
     assert_type(handle, int)
     raw.bind(handle, ("127.0.0.1", 0))
     assert_type(raw.getsockname(handle), Address)
+    assert_type(raw.getsockname(handle)[1], int)
+    assert_type(raw.getpeername(handle).port, int)
     assert_type(raw.getsockopt(handle, 0xFFFF, 0x1008), int)
     assert_type(raw.getsockopt(handle, 0xFFFF, 0x0080, 4), bytes)
     raw.setsockopt(handle, 0xFFFF, 4, 1)

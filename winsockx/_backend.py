@@ -79,6 +79,39 @@ class Backend(Protocol):
     def send(self, handle: int, data: Buffer, flags: int) -> int: ...
     def recv(self, handle: int, size: int, flags: int) -> bytes: ...
     def recv_into(self, handle: int, buffer: Buffer, nbytes: int, flags: int) -> int: ...
+    def sendto(self, handle: int, data: Buffer, flags: int, sockaddr: bytes) -> int:
+        """Send one datagram (or what the stack takes of a stream) to the native
+        *sockaddr*; the number of bytes sent."""
+        ...
+
+    def recvfrom(self, handle: int, size: int, flags: int) -> tuple[bytes, bytes]:
+        """Up to *size* bytes and the sender's sockaddr, with Winsock's family number
+        as ``getsockname`` returns it (``b""`` when the stack reports no sender, as for
+        a connected stream socket)."""
+        ...
+
+    def recvfrom_into(
+        self, handle: int, buffer: Buffer, nbytes: int, flags: int
+    ) -> tuple[int, bytes]:
+        """Like :meth:`recvfrom`, into at most *nbytes* bytes of *buffer*."""
+        ...
+
+    def getaddrinfo(
+        self,
+        host: str | None,
+        port: str | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[tuple[int, int, int, str, bytes]]:
+        """``GetAddrInfoW`` / ``getaddrinfo``: ``(family, type, proto, canonname,
+        sockaddr)`` entries, in Winsock numbers (hints go in as Winsock's too), each
+        sockaddr with Winsock's family number. Blocks for as long as the resolver
+        takes. A failure carries the WSA code (POSIX: the one for the EAI_* result;
+        the failure then also has a ``hint`` naming that result)."""
+        ...
+
     def shutdown(self, handle: int, how: int) -> None: ...
     def getsockname(self, handle: int) -> bytes: ...
     def getpeername(self, handle: int) -> bytes: ...

@@ -120,6 +120,9 @@ _c_accept4 = libc.accept4
 _c_bind = libc.bind
 _c_close = libc.close
 _c_connect = libc.connect
+_c_freeaddrinfo = libc.freeaddrinfo
+_c_gai_strerror = libc.gai_strerror
+_c_getaddrinfo = libc.getaddrinfo
 _c_getsockopt = libc.getsockopt
 _c_inet_ntop = libc.inet_ntop
 _c_inet_pton = libc.inet_pton
@@ -127,11 +130,50 @@ _c_ioctl = libc.ioctl
 _c_listen = libc.listen
 _c_poll = libc.poll
 _c_recv = libc.recv
+_c_recvfrom = libc.recvfrom
 _c_send = libc.send
+_c_sendto = libc.sendto
 _c_setsockopt = libc.setsockopt
 _c_shutdown = libc.shutdown
 _c_socket = libc.socket
 _WSA_CODE = _errno_map.ERRNO_TO_WSA.get
+_TYPES_BACK = {v: k for k, v in _TYPES.items()}
+
+# getaddrinfo's EAI_* results (netdb.h; negative on glibc) -> the WSA code
+# GetAddrInfoW returns for the same failure. EAI_SYSTEM means "see errno".
+_EAI_PAIRS = (
+    ("EAI_NONAME", WSAError.WSAHOST_NOT_FOUND),
+    ("EAI_AGAIN", WSAError.WSATRY_AGAIN),
+    ("EAI_FAIL", WSAError.WSANO_RECOVERY),
+    ("EAI_NODATA", WSAError.WSANO_DATA),
+    ("EAI_ADDRFAMILY", WSAError.WSANO_DATA),
+    ("EAI_FAMILY", WSAError.WSAEAFNOSUPPORT),
+    ("EAI_SOCKTYPE", WSAError.WSAESOCKTNOSUPPORT),
+    ("EAI_SERVICE", WSAError.WSATYPE_NOT_FOUND),
+    ("EAI_MEMORY", WSAError.WSA_NOT_ENOUGH_MEMORY),
+    ("EAI_BADFLAGS", WSAError.WSAEINVAL),
+)
+_EAI_TO_WSA = {
+    getattr(_stdsocket, name): int(code) for name, code in _EAI_PAIRS if hasattr(_stdsocket, name)
+}
+_EAI_NAMES = {
+    getattr(_stdsocket, name): name
+    for name in (*(n for n, _ in _EAI_PAIRS), "EAI_SYSTEM", "EAI_OVERFLOW")
+    if hasattr(_stdsocket, name)
+}
+_EAI_SYSTEM: int | None = getattr(_stdsocket, "EAI_SYSTEM", None)
+# Winsock AI_* flags (ws2def.h) -> this host's. A bit not listed here has no
+# libc equivalent and is refused with WSAEINVAL, as EAI_BADFLAGS would be.
+_AI_FLAGS = {
+    0x0001: _stdsocket.AI_PASSIVE,
+    0x0002: _stdsocket.AI_CANONNAME,
+    0x0004: _stdsocket.AI_NUMERICHOST,
+    0x0008: _stdsocket.AI_NUMERICSERV,
+    0x0100: _stdsocket.AI_ALL,
+    0x0400: _stdsocket.AI_ADDRCONFIG,
+    0x0800: _stdsocket.AI_V4MAPPED,
+}
+_AI_KNOWN = sum(_AI_FLAGS)
 _CELLS: list[tuple[Any, Any]] = []  # spare (int[2], socklen_t * to [1]) for getsockopt_int
 
 # The code of the last failed backend call, per thread: what last_error() reports.
@@ -161,9 +203,46 @@ def _os_fail(exc: OSError) -> OsFailure:
     return OsFailure(code, err)
 
 
+class GaiFailure(OsFailure):
+    """A getaddrinfo failure: the WSA code for its EAI_* result, and that result.
+
+    ``hint`` names the EAI code and libc's text for it (``gai_strerror``), e.g.
+    ``"getaddrinfo: EAI_NONAME (-2) Name or service not known"``: what the WSA
+    code alone does not say (EAI_NODATA and EAI_ADDRFAMILY share WSANO_DATA).
+    """
+
+    __slots__ = ("hint",)
+
+    def __init__(self, winerror: int | None, posix_errno: int | None, hint: str) -> None:
+        super().__init__(winerror, posix_errno)
+        self.hint = hint
+
+
+def _gai_fail(rc: int, err: int, saved: int) -> OsFailure:
+    """The failure for getaddrinfo's result *rc* (*err*: errno read with it)."""
+    posix_errno: int | None = None
+    if rc == _EAI_SYSTEM:
+        code = _WSA_CODE(err)
+        winerror = None if code is None else int(code)
+        posix_errno = err
+    else:
+        winerror = _EAI_TO_WSA.get(rc, int(WSAError.WSANO_RECOVERY))
+    text = _utf8(_c_gai_strerror(rc))
+    hint = f"getaddrinfo: {_EAI_NAMES.get(rc, 'EAI')} ({rc}) {text}"
+    ffi.errno = saved  # after gai_strerror, which may look up a translation
+    _last.code = 0 if winerror is None else winerror
+    return GaiFailure(winerror, posix_errno, hint)
+
+
 def _text(chars: object) -> str:
     raw = ffi.string(chars)  # type: ignore[arg-type]
     return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _utf8(chars: object) -> str:
+    """A C string from libc (a canonical name, a message), as text."""
+    raw = ffi.string(chars)  # type: ignore[arg-type]
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 
 
 def _millis(timeout: float | None) -> int:
@@ -553,6 +632,63 @@ class PosixBackend:
         ffi.errno = saved
         return got
 
+    def sendto(self, handle: int, data: Buffer, flags: int, sockaddr: bytes) -> int:
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
+        saved = ffi.errno
+        view = ffi.from_buffer(data)
+        sent = _c_sendto(
+            handle,
+            view,
+            min(len(view), _SSIZE_MAX),
+            flags | _MSG_NOSIGNAL,
+            ffi.from_buffer(sockaddr),
+            len(sockaddr),
+        )
+        if sent < 0:
+            failure = _fail(ffi.errno, saved)
+            ffi.release(view)  # as in send()
+            raise failure
+        ffi.errno = saved
+        return sent
+
+    def recvfrom(self, handle: int, size: int, flags: int) -> tuple[bytes, bytes]:
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
+        saved = ffi.errno
+        buf = ffi.new("char[]", size)
+        addr = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
+        length = ffi.new("socklen_t *", SOCKADDR_STORAGE_SIZE)
+        got = _c_recvfrom(handle, buf, min(size, _SSIZE_MAX), flags, addr, length)
+        if got < 0:
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
+        return bytes(ffi.buffer(buf, got)), self._sender(addr, length[0])
+
+    def recvfrom_into(
+        self, handle: int, buffer: Buffer, nbytes: int, flags: int
+    ) -> tuple[int, bytes]:
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
+        saved = ffi.errno
+        view = ffi.from_buffer(buffer, require_writable=True)
+        addr = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
+        length = ffi.new("socklen_t *", SOCKADDR_STORAGE_SIZE)
+        got = _c_recvfrom(handle, view, min(nbytes, len(view), _SSIZE_MAX), flags, addr, length)
+        if got < 0:
+            failure = _fail(ffi.errno, saved)
+            ffi.release(view)  # as in send()
+            raise failure
+        ffi.errno = saved
+        return got, self._sender(addr, length[0])
+
+    def _sender(self, addr: Any, length: int) -> bytes:
+        """The sender's sockaddr recvfrom wrote, Winsock-numbered; b"" if it wrote none
+        (a connected stream socket: Linux sets the length to 0)."""
+        if length < 2:
+            return b""
+        return self._winsock_sockaddr(bytes(ffi.buffer(addr, min(length, SOCKADDR_STORAGE_SIZE))))
+
     def shutdown(self, handle: int, how: int) -> None:
         if not self._starts:
             raise _refuse(WSAError.WSANOTINITIALISED)
@@ -700,6 +836,69 @@ class PosixBackend:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
         return _text(out)
+
+    def getaddrinfo(
+        self,
+        host: str | None,
+        port: str | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[tuple[int, int, int, str, bytes]]:
+        if not self._starts:
+            raise _refuse(WSAError.WSANOTINITIALISED)
+        # Hints in Winsock numbers -> libc's, refused as GetAddrInfoW refuses them.
+        native_family = _FAMILIES.get(family)
+        if native_family is None:
+            raise _refuse(WSAError.WSAEAFNOSUPPORT)
+        native_type = 0 if type == 0 else _TYPES.get(type)
+        if native_type is None:
+            raise _refuse(WSAError.WSAESOCKTNOSUPPORT)
+        if flags & ~_AI_KNOWN:
+            raise _refuse(WSAError.WSAEINVAL)
+        native_flags = 0
+        for bit, native_bit in _AI_FLAGS.items():
+            if flags & bit:
+                native_flags |= native_bit
+        hints: Any = ffi.new("struct addrinfo *")
+        hints.ai_flags = native_flags
+        hints.ai_family = native_family
+        hints.ai_socktype = native_type
+        hints.ai_protocol = proto
+        node = ffi.NULL if host is None else host.encode("utf-8")
+        service = ffi.NULL if port is None else port.encode("utf-8")
+        result: Any = ffi.new("struct addrinfo **")
+        saved = ffi.errno
+        # Blocks for as long as the resolver takes; cffi releases the GIL meanwhile.
+        rc = _c_getaddrinfo(node, service, hints, result)
+        if rc != 0:
+            raise _gai_fail(rc, ffi.errno, saved)
+        entries: list[tuple[int, int, int, str, bytes]] = []
+        try:
+            ai = result[0]
+            while ai != ffi.NULL:
+                canon = ai.ai_canonname
+                name = "" if canon == ffi.NULL else _utf8(canon)
+                sockaddr = (
+                    b""
+                    if ai.ai_addr == ffi.NULL
+                    else self._winsock_sockaddr(bytes(ffi.buffer(ai.ai_addr, ai.ai_addrlen)))
+                )
+                entries.append(
+                    (
+                        _FAMILIES_BACK.get(ai.ai_family, ai.ai_family),
+                        _TYPES_BACK.get(ai.ai_socktype, ai.ai_socktype),
+                        int(ai.ai_protocol),
+                        name,
+                        sockaddr,
+                    )
+                )
+                ai = ai.ai_next
+        finally:
+            _c_freeaddrinfo(result[0])
+            ffi.errno = saved
+        return entries
 
     def native_family(self, family: int) -> int:
         return _FAMILIES.get(family, family)

@@ -64,9 +64,12 @@ _last = threading.local()
 
 
 # Bound once: looking a function up on a cffi library costs about 100 ns a call.
+_w_FreeAddrInfoW = ws2_32.FreeAddrInfoW
+_w_GetAddrInfoW = ws2_32.GetAddrInfoW
 _w_WSACleanup = ws2_32.WSACleanup
 _w_WSAGetLastError = ws2_32.WSAGetLastError
 _w_WSASetLastError = ws2_32.WSASetLastError
+_w_WSAIoctl = ws2_32.WSAIoctl
 _w_WSASocketW = ws2_32.WSASocketW
 _w_WSAStartup = ws2_32.WSAStartup
 _w_accept = ws2_32.accept
@@ -79,8 +82,10 @@ _w_inet_pton = ws2_32.inet_pton
 _w_ioctlsocket = ws2_32.ioctlsocket
 _w_listen = ws2_32.listen
 _w_recv = ws2_32.recv
+_w_recvfrom = ws2_32.recvfrom
 _w_select = ws2_32.select
 _w_send = ws2_32.send
+_w_sendto = ws2_32.sendto
 _w_setsockopt = ws2_32.setsockopt
 _w_shutdown = ws2_32.shutdown
 _k_GetHandleInformation = kernel32.GetHandleInformation
@@ -110,6 +115,13 @@ def _handle_fail(code: int, saved: int) -> OsFailure:
 def _text(chars: object) -> str:
     raw = ffi.string(chars)  # type: ignore[arg-type]
     return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _sender(addr: Any, length: int) -> bytes:
+    """The sender's sockaddr recvfrom wrote; b"" if it wrote none (a connection-oriented
+    socket: Winsock leaves *from* and *fromlen* alone, so the family stays 0)."""
+    data = bytes(ffi.buffer(addr, max(0, min(length, SOCKADDR_STORAGE_SIZE))))
+    return data if len(data) >= 2 and data[:2] != b"\0\0" else b""
 
 
 def _timeval(seconds: float) -> Any:
@@ -308,6 +320,119 @@ class Ws2Backend:
             raise failure
         _w_WSASetLastError(saved)
         return got
+
+    def sendto(self, handle: int, data: Buffer, flags: int, sockaddr: bytes) -> int:
+        saved = _w_WSAGetLastError()
+        view = ffi.from_buffer(data)
+        sent = _w_sendto(
+            handle,
+            view,
+            min(len(view), _INT_MAX),
+            flags,
+            ffi.from_buffer(sockaddr),
+            len(sockaddr),
+        )
+        if sent == SOCKET_ERROR:
+            failure = _fail(_w_WSAGetLastError(), saved)
+            ffi.release(view)  # as in send()
+            raise failure
+        _w_WSASetLastError(saved)
+        return sent
+
+    def recvfrom(self, handle: int, size: int, flags: int) -> tuple[bytes, bytes]:
+        saved = _w_WSAGetLastError()
+        buf = ffi.new("char[]", size)
+        addr = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
+        length = ffi.new("int *", SOCKADDR_STORAGE_SIZE)
+        got = _w_recvfrom(handle, buf, min(size, _INT_MAX), flags, addr, length)
+        if got == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
+        return bytes(ffi.buffer(buf, got)), _sender(addr, length[0])
+
+    def recvfrom_into(
+        self, handle: int, buffer: Buffer, nbytes: int, flags: int
+    ) -> tuple[int, bytes]:
+        saved = _w_WSAGetLastError()
+        view = ffi.from_buffer(buffer, require_writable=True)
+        addr = ffi.new("char[]", SOCKADDR_STORAGE_SIZE)
+        length = ffi.new("int *", SOCKADDR_STORAGE_SIZE)
+        got = _w_recvfrom(handle, view, min(nbytes, len(view), _INT_MAX), flags, addr, length)
+        if got == SOCKET_ERROR:
+            failure = _fail(_w_WSAGetLastError(), saved)
+            ffi.release(view)  # as in send()
+            raise failure
+        _w_WSASetLastError(saved)
+        return got, _sender(addr, length[0])
+
+    def ioctl(self, handle: int, code: int, in_bytes: bytes, out_size: int) -> bytes:
+        """``WSAIoctl`` without overlapped I/O: *in_bytes* in, up to *out_size* bytes out.
+
+        Windows only: not part of the Backend protocol, and the POSIX backend has
+        no stand-in (its ioctl codes are not Winsock's).
+        """
+        saved = _w_WSAGetLastError()
+        inbuf: Any = ffi.from_buffer(in_bytes) if in_bytes else ffi.NULL
+        outbuf: Any = ffi.new("char[]", out_size) if out_size else ffi.NULL
+        returned = ffi.new("unsigned long *")
+        rc = _w_WSAIoctl(
+            handle, code, inbuf, len(in_bytes), outbuf, out_size, returned, ffi.NULL, ffi.NULL
+        )
+        if rc == SOCKET_ERROR:
+            raise _fail(_w_WSAGetLastError(), saved)
+        _w_WSASetLastError(saved)
+        if not out_size:
+            return b""
+        return bytes(ffi.buffer(outbuf, min(returned[0], out_size)))
+
+    def getaddrinfo(
+        self,
+        host: str | None,
+        port: str | None,
+        family: int,
+        type: int,
+        proto: int,
+        flags: int,
+    ) -> list[tuple[int, int, int, str, bytes]]:
+        saved = _w_WSAGetLastError()
+        hints: Any = ffi.new("ADDRINFOW *")
+        hints.ai_flags = flags
+        hints.ai_family = family
+        hints.ai_socktype = type
+        hints.ai_protocol = proto
+        result: Any = ffi.new("ADDRINFOW **")
+        # GetAddrInfoW returns the WSA code itself (it sets WSAGetLastError too).
+        # It blocks for as long as the resolver takes; cffi releases the GIL meanwhile.
+        rc = _w_GetAddrInfoW(
+            ffi.NULL if host is None else host,
+            ffi.NULL if port is None else port,
+            hints,
+            result,
+        )
+        if rc != 0:
+            raise _fail(rc, saved)
+        entries: list[tuple[int, int, int, str, bytes]] = []
+        try:
+            ai = result[0]
+            while ai != ffi.NULL:
+                canon = ai.ai_canonname
+                sockaddr = (
+                    b"" if ai.ai_addr == ffi.NULL else bytes(ffi.buffer(ai.ai_addr, ai.ai_addrlen))
+                )
+                entries.append(
+                    (
+                        int(ai.ai_family),
+                        int(ai.ai_socktype),
+                        int(ai.ai_protocol),
+                        "" if canon == ffi.NULL else str(ffi.string(canon)),
+                        sockaddr,
+                    )
+                )
+                ai = ai.ai_next
+        finally:
+            _w_FreeAddrInfoW(result[0])
+            _w_WSASetLastError(saved)
+        return entries
 
     def shutdown(self, handle: int, how: int) -> None:
         saved = _w_WSAGetLastError()

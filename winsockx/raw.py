@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING, overload
 from ._backend import Backend
 from ._failure import OsFailure
 from ._loader import load_backend
-from .address import Address, AddressLike, pack_sockaddr, parse_address, unpack_sockaddr
+from .address import (
+    Address,
+    AddressLike,
+    IPv4Address,
+    IPv6Address,
+    pack_sockaddr,
+    parse_address,
+    unpack_sockaddr,
+)
 from .constants import AddressFamily, Protocol, ShutdownHow, SocketOption, SocketType
 from .errors import WinsockError, WSAError
 from .results import WSAData
@@ -148,8 +156,8 @@ def _enum_name(enum_type: type, value: int) -> str:
 
 
 def _to_address(address: AddressLike) -> Address:
-    """An :class:`Address`; a tuple's family follows from its host literal."""
-    if isinstance(address, Address):
+    """An IPv4Address or IPv6Address; a plain tuple's family follows from its host literal."""
+    if isinstance(address, (IPv4Address, IPv6Address)):
         return address
     host = address[0] if isinstance(address, tuple) and address else None
     family = (
@@ -250,7 +258,7 @@ def getsockopt(handle: int, level: int, optname: int, buflen: int | None = None)
 
 
 def bind(handle: int, address: AddressLike) -> None:
-    """``bind``: bind to ``(host, port)`` (IPv6 when the host contains ``:``) or an Address.
+    """``bind``: bind to ``(host, port)`` (IPv6 when the host contains ``:``) or an address.
 
     Raises:
         WinsockError: e.g. WSAEACCES (10013), WSAEADDRINUSE (10048), WSAEINVAL (10022).
@@ -280,7 +288,7 @@ def accept(handle: int) -> tuple[int, Address]:
 
 
 def connect(handle: int, address: AddressLike) -> None:
-    """``connect``: connect to ``(host, port)`` or an Address."""
+    """``connect``: connect to ``(host, port)`` (IPv6 if the host contains ``:``) or an address."""
     addr = _to_address(address)
     try:
         backend.connect(handle, pack_sockaddr(addr, backend.native_family(addr.family)))
@@ -328,12 +336,17 @@ def shutdown(handle: int, how: int) -> None:
 
 
 def _unpack(data: bytes) -> Address:
+    """The IPv4Address or IPv6Address in a native sockaddr the stack wrote."""
     family = AddressFamily(struct.unpack_from("=H", data)[0])
     return unpack_sockaddr(data, family)
 
 
 def getsockname(handle: int) -> Address:
-    """``getsockname``: the local address (the port the stack chose after binding port 0)."""
+    """``getsockname``: the local address (the port the stack chose after binding port 0).
+
+    An :class:`~winsockx.IPv4Address` or :class:`~winsockx.IPv6Address`, equal to the
+    stdlib's tuple: ``raw.getsockname(h)[1]`` is the port.
+    """
     try:
         return _unpack(backend.getsockname(handle))
     except OsFailure as f:
@@ -398,3 +411,111 @@ def inet_ntop(family: int, packed: bytes) -> str:
         return backend.inet_ntop(family, packed)
     except OsFailure as f:
         raise f.error("inet_ntop") from None
+
+
+# -- datagrams and WSAIoctl ------------------------------------------------------------
+
+SIO_UDP_CONNRESET = 0x9800000C
+"""``WSAIoctl`` code (mstcpip.h): a 4-byte BOOL; FALSE stops a UDP socket's recvfrom
+failing with WSAECONNRESET after an ICMP port unreachable."""
+SIO_UDP_NETRESET = 0x9800000F
+"""``WSAIoctl`` code (mstcpip.h): a 4-byte BOOL; FALSE stops WSAENETRESET on a UDP
+socket after an ICMP TTL expired."""
+SIO_KEEPALIVE_VALS = 0x98000004
+"""``WSAIoctl`` code (mstcpip.h): ``struct tcp_keepalive`` (three u_longs: onoff,
+keepalivetime and keepaliveinterval in milliseconds)."""
+
+
+def _sender_address(data: bytes) -> Address | None:
+    return _unpack(data) if data else None
+
+
+def sendto(handle: int, data: Buffer, address: AddressLike, flags: int = 0) -> int:
+    """``sendto``: send *data* as one datagram to ``(host, port)`` or an address.
+
+    Returns the number of bytes sent.
+
+    Raises:
+        WinsockError: e.g. WSAEMSGSIZE (10040) for a datagram too large,
+            WSAEAFNOSUPPORT (10047) for an address of the other family.
+    """
+    addr = _to_address(address)
+    sockaddr = pack_sockaddr(addr, backend.native_family(addr.family))
+    try:
+        return backend.sendto(handle, data, flags, sockaddr)
+    except OsFailure as f:
+        raise f.error("sendto", argument=str(addr), address=addr, hint=_hint("sendto", f)) from None
+
+
+def recvfrom(handle: int, bufsize: int, flags: int = 0) -> tuple[bytes, Address | None]:
+    """``recvfrom``: one datagram (up to *bufsize* bytes) and its sender's address.
+
+    The address is None when the stack reports no sender (a connected stream socket).
+
+    Raises:
+        WinsockError: e.g. WSAEMSGSIZE (10040) on Windows when the datagram was
+            longer than *bufsize* (the first *bufsize* bytes are lost with it).
+    """
+    if bufsize < 0:
+        raise ValueError(f"bufsize must be >= 0, got {bufsize}")
+    try:
+        data, sender = backend.recvfrom(handle, bufsize, flags)
+    except OsFailure as f:
+        raise _failed("recvfrom", f) from None
+    return data, _sender_address(sender)
+
+
+def recvfrom_into(
+    handle: int, buffer: Buffer, nbytes: int = 0, flags: int = 0
+) -> tuple[int, Address | None]:
+    """``recvfrom`` into *buffer* (no copy); *nbytes* 0 means the whole buffer."""
+    size = memoryview(buffer).nbytes
+    if nbytes < 0 or nbytes > size:
+        raise ValueError(f"nbytes must be between 0 and the buffer size {size}, got {nbytes}")
+    try:
+        got, sender = backend.recvfrom_into(handle, buffer, nbytes or size, flags)
+    except OsFailure as f:
+        raise _failed("recvfrom", f) from None
+    return got, _sender_address(sender)
+
+
+def WSAIoctl(handle: int, code: int, data: bytes = b"", out_size: int = 0) -> bytes:
+    """``WSAIoctl`` (blocking, no overlapped I/O): send *data*, return up to *out_size* bytes.
+
+    Windows only: the POSIX backend has no equivalent and raises NotImplementedError.
+
+    >>> raw.WSAIoctl(h, raw.SIO_UDP_CONNRESET, (0).to_bytes(4, "little"))  # doctest: +SKIP
+    b''
+
+    Raises:
+        NotImplementedError: not on the ws2_32 backend.
+        WinsockError: e.g. WSAEINVAL (10022) or WSAEOPNOTSUPP (10045) for a code the
+            socket does not take.
+    """
+    from ._checks import check_int
+
+    check_int(code, "code", 0, 0xFFFFFFFF)
+    check_int(out_size, "out_size", 0, 0xFFFFFFFF)
+    payload = bytes(data)
+    if sys.platform == "win32":
+        from ._ws2_32_backend import Ws2Backend
+
+        if isinstance(backend, Ws2Backend):
+            try:
+                return backend.ioctl(handle, code, payload, out_size)
+            except OsFailure as f:
+                raise f.error(
+                    "WSAIoctl", argument=f"0x{code:08X}", hint=_hint("WSAIoctl", f)
+                ) from None
+    raise NotImplementedError("WSAIoctl exists only on Windows (the ws2_32 backend)")
+
+
+__all__ += [
+    "SIO_KEEPALIVE_VALS",
+    "SIO_UDP_CONNRESET",
+    "SIO_UDP_NETRESET",
+    "WSAIoctl",
+    "recvfrom",
+    "recvfrom_into",
+    "sendto",
+]
