@@ -1,12 +1,12 @@
-"""winsockx.Address and address parsing: checked before any call reaches Winsock."""
+"""IPv4Address, IPv6Address and address parsing: checked before any call reaches Winsock."""
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import random
 import socket
 import sys
+from typing import Any
 
 import pytest
 
@@ -17,40 +17,106 @@ from winsockx import (
     SOCK_STREAM,
     Address,
     AddressFamily,
+    IPv4Address,
+    IPv6Address,
     SocketOption,
 )
-from winsockx.address import format_host, pack_sockaddr, parse_address, unpack_sockaddr
+from winsockx.address import (
+    format_host,
+    make_address,
+    pack_sockaddr,
+    parse_address,
+    unpack_sockaddr,
+)
 
 from .conftest import Sockets
 
 
 def test_ipv4_address_text_and_tuple() -> None:
-    """An IPv4 Address prints as host:port and converts to the stdlib 2-tuple."""
-    a = Address("127.0.0.1", 5150, AF_INET)
+    """An IPv4Address prints as host:port and is the stdlib's 2-tuple."""
+    a = IPv4Address("127.0.0.1", 5150)
     assert str(a) == "127.0.0.1:5150"
+    assert a == ("127.0.0.1", 5150)
+    assert a[0] == "127.0.0.1"
+    assert a[1] == 5150
+    host, port = a
+    assert (host, port) == ("127.0.0.1", 5150)
+    assert a.family is AF_INET
     assert a.as_tuple() == ("127.0.0.1", 5150)
-    assert a.flowinfo == 0
-    assert a.scope_id == 0
+    assert type(a.as_tuple()) is tuple
+    assert repr(a) == "IPv4Address(host='127.0.0.1', port=5150)"
 
 
 def test_ipv6_address_text_and_tuple() -> None:
-    """An IPv6 Address prints in brackets (with %scope) and converts to the 4-tuple."""
-    a = Address("::1", 80, AF_INET6)
+    """An IPv6Address prints in brackets (with %scope) and is the stdlib's 4-tuple."""
+    a = IPv6Address("::1", 80)
     assert str(a) == "[::1]:80"
+    assert a == ("::1", 80, 0, 0)
+    assert a.family is AF_INET6
     assert a.as_tuple() == ("::1", 80, 0, 0)
-    b = Address("fe80::1", 443, AF_INET6, 0, 3)
+    assert type(a.as_tuple()) is tuple
+    b = IPv6Address("fe80::1", 443, 0, 3)
     assert str(b) == "[fe80::1%3]:443"
     assert b.as_tuple() == ("fe80::1", 443, 0, 3)
+    host, port, flowinfo, scope_id = b
+    assert (host, port, flowinfo, scope_id) == ("fe80::1", 443, 0, 3)
 
 
-def test_address_is_frozen_and_hashable() -> None:
-    """Addresses are immutable values: equal ones hash alike."""
-    a = Address("127.0.0.1", 1, AF_INET)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+def test_address_is_immutable_and_hashable() -> None:
+    """Addresses are immutable values: equal ones (and the equal plain tuple) hash alike."""
+    a = IPv4Address("127.0.0.1", 1)
+    with pytest.raises(AttributeError):
         a.port = 2  # type: ignore[misc]
-    assert a == Address("127.0.0.1", 1, AF_INET)
-    assert len({a, Address("127.0.0.1", 1, AF_INET)}) == 1
-    assert a != Address("127.0.0.1", 1, AF_INET6)
+    assert a == IPv4Address("127.0.0.1", 1)
+    assert len({a, IPv4Address("127.0.0.1", 1), ("127.0.0.1", 1)}) == 1
+    assert a != make_address("127.0.0.1", 1, AF_INET6)
+
+
+@pytest.mark.parametrize(
+    ("family", "flowinfo", "scope_id", "expected"),
+    [
+        (AF_INET, 0, 0, IPv4Address("127.0.0.1", 9)),
+        (AF_INET6, 0, 0, IPv6Address("127.0.0.1", 9)),
+        (AF_INET6, 5, 2, IPv6Address("127.0.0.1", 9, 5, 2)),
+    ],
+)
+def test_make_address_chooses_the_class(
+    family: AddressFamily, flowinfo: int, scope_id: int, expected: Address
+) -> None:
+    """make_address builds the class of *family*, checking nothing else (not even the host)."""
+    made = make_address("127.0.0.1", 9, family, flowinfo, scope_id)
+    assert made == expected
+    assert type(made) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (("127.0.0.1", 1, AF_INET, 0, 3), r"^address flowinfo and scope_id must be 0 for AF_INET$"),
+        (("127.0.0.1", 1, AF_INET, 7), r"must be 0 for AF_INET"),
+        (("127.0.0.1", 1, 1), r"^address family must be AF_INET or AF_INET6, got 1$"),
+    ],
+)
+def test_make_address_refuses(args: tuple[Any, ...], pattern: str) -> None:
+    """make_address refuses a family it has no class for, and IPv6 fields for IPv4."""
+    with pytest.raises(ValueError, match=pattern):
+        make_address(*args)
+
+
+def test_address_still_callable_and_an_isinstance_target() -> None:
+    """At run time Address(host, port, family, ...) builds the right class, as it used to."""
+    legacy: Any = Address  # a type checker sees the union, which it cannot call
+    a = legacy("127.0.0.1", 5150, AF_INET)
+    assert type(a) is IPv4Address
+    assert a == IPv4Address("127.0.0.1", 5150)
+    b = legacy("fe80::1", 1, AF_INET6, 0, 3)
+    assert type(b) is IPv6Address
+    assert b == ("fe80::1", 1, 0, 3)
+    assert isinstance(a, legacy)
+    assert isinstance(b, legacy)
+    assert not isinstance(("127.0.0.1", 5150), legacy)
+    with pytest.raises(ValueError, match="must be 0 for AF_INET"):
+        legacy("127.0.0.1", 1, AF_INET, 0, 3)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +125,7 @@ def test_address_is_frozen_and_hashable() -> None:
 def test_is_wildcard(host: str, wildcard: bool) -> None:
     """is_wildcard is True only for 0.0.0.0 and ::."""
     family = AF_INET6 if ":" in host else AF_INET
-    assert Address(host, 0, family).is_wildcard is wildcard
+    assert make_address(host, 0, family).is_wildcard is wildcard
 
 
 @pytest.mark.parametrize(
@@ -85,7 +151,31 @@ def test_parse_canonical_host(family: AddressFamily, given: str, canonical: str)
 def test_parse_four_tuple() -> None:
     """AF_INET6 takes (host, port, flowinfo, scope_id)."""
     parsed = parse_address(AF_INET6, ("::1", 1, 5, 2))
+    assert isinstance(parsed, IPv6Address)
     assert (parsed.flowinfo, parsed.scope_id) == (5, 2)
+    assert parsed == ("::1", 1, 5, 2)
+
+
+@pytest.mark.parametrize(
+    ("family", "address", "expected"),
+    [
+        (AF_INET, ("127.0.0.1", 1), IPv4Address("127.0.0.1", 1)),
+        (AF_INET6, ("::1", 1), IPv6Address("::1", 1, 0, 0)),
+        (AF_INET6, ("::1", 1, 5, 2), IPv6Address("::1", 1, 5, 2)),
+        (AF_INET, ("127.0.0.1", True), None),
+    ],
+)
+def test_parse_returns_the_family_class(
+    family: AddressFamily, address: tuple[Any, ...], expected: Address | None
+) -> None:
+    """parse_address gives an IPv4Address for AF_INET and an IPv6Address for AF_INET6."""
+    if expected is None:
+        with pytest.raises(TypeError, match="port must be an int"):
+            parse_address(family, address)
+        return
+    parsed = parse_address(family, address)
+    assert type(parsed) is type(expected)
+    assert parsed == expected
 
 
 def test_four_tuple_refused_for_ipv4() -> None:
@@ -138,76 +228,94 @@ def test_scope_suffix_is_not_dropped(host: str) -> None:
         return
     scope = host.partition("%")[2]
     assert scope.isdigit(), f"{host!r} accepted as {parsed!r}: scope {scope!r} lost"
+    assert isinstance(parsed, IPv6Address)
     assert parsed.scope_id == int(scope), f"{host!r} accepted as {parsed!r}: scope lost"
 
 
-def test_address_object_passes_through() -> None:
-    """An Address of the right family is returned as it is."""
-    a = Address("127.0.0.1", 9, AF_INET)
-    assert parse_address(AF_INET, a) is a
+@pytest.mark.parametrize(
+    ("family", "address"),
+    [(AF_INET, IPv4Address("127.0.0.1", 9)), (AF_INET6, IPv6Address("::1", 9, 1, 2))],
+)
+def test_address_object_passes_through(family: AddressFamily, address: Address) -> None:
+    """A typed address of the right family is returned as it is."""
+    assert parse_address(family, address) is address
 
 
 def test_address_object_host_made_canonical() -> None:
-    """An Address with non-canonical host text comes back with the canonical text."""
-    parsed = parse_address(AF_INET6, Address("FE80:0::A", 9, AF_INET6, 1, 2))
-    assert parsed == Address("fe80::a", 9, AF_INET6, 1, 2)
+    """A typed address with non-canonical host text comes back with the canonical text."""
+    parsed = parse_address(AF_INET6, IPv6Address("FE80:0::A", 9, 1, 2))
+    assert parsed == IPv6Address("fe80::a", 9, 1, 2)
+    assert type(parsed) is IPv6Address
+    parsed = parse_address(AF_INET, IPv4Address("", 9))
+    assert parsed == IPv4Address("0.0.0.0", 9)
+    assert type(parsed) is IPv4Address
+
+
+def test_ipv4_address_on_ipv6_is_a_plain_tuple() -> None:
+    """AF_INET6 takes an IPv4Address as the (host, port) tuple it is."""
+    parsed = parse_address(AF_INET6, IPv4Address("::1", 9))
+    assert parsed == IPv6Address("::1", 9)
+    assert type(parsed) is IPv6Address
+    with pytest.raises(ValueError, match=r"'127\.0\.0\.1' is IPv4 but the socket is AF_INET6"):
+        parse_address(AF_INET6, IPv4Address("127.0.0.1", 9))
 
 
 @pytest.mark.parametrize(
     ("address", "error", "pattern"),
     [
-        (Address("127.0.0.1", 70000, AF_INET), ValueError, r"port must be between 0 and 65535"),
-        (Address("127.0.0.1", -1, AF_INET), ValueError, r"port must be between 0 and 65535"),
-        (Address("::1", 1, AF_INET6, 2**32), ValueError, r"flowinfo must be between"),
-        (Address("::1", 1, AF_INET6, -1), ValueError, r"flowinfo must be between"),
-        (Address("::1", 1, AF_INET6, 0, 2**32), ValueError, r"scope_id must be between"),
-        (Address("127.0.0.1", 1, AF_INET, 0, 3), ValueError, r"must be 0 for AF_INET"),
-        (Address("127.0.0.1", "80", AF_INET), TypeError, r"port must be an int"),  # type: ignore[arg-type]
-        (Address("127.0.0.1", True, AF_INET), TypeError, r"port must be an int"),
-        (Address(b"127.0.0.1", 1, AF_INET), TypeError, r"host must be a str"),  # type: ignore[arg-type]
-        (Address("example.com", 1, AF_INET), ValueError, r"not an IP address literal"),
-        (Address("::1", 1, AF_INET), ValueError, r"'::1' is IPv6 but the socket is AF_INET"),
+        (IPv4Address("127.0.0.1", 70000), ValueError, r"port must be between 0 and 65535"),
+        (IPv4Address("127.0.0.1", -1), ValueError, r"port must be between 0 and 65535"),
+        (IPv6Address("::1", 70000), ValueError, r"port must be between 0 and 65535"),
+        (IPv6Address("::1", 1, 2**32), ValueError, r"flowinfo must be between"),
+        (IPv6Address("::1", 1, -1), ValueError, r"flowinfo must be between"),
+        (IPv6Address("::1", 1, 0, 2**32), ValueError, r"scope_id must be between"),
+        (IPv6Address("::1", 1, True), TypeError, r"flowinfo must be an int"),
+        (IPv4Address("127.0.0.1", "80"), TypeError, r"port must be an int"),  # type: ignore[arg-type]
+        (IPv4Address("127.0.0.1", True), TypeError, r"port must be an int"),
+        (IPv4Address(b"127.0.0.1", 1), TypeError, r"host must be a str"),  # type: ignore[arg-type]
+        (IPv4Address("example.com", 1), ValueError, r"not an IP address literal"),
+        (IPv4Address("::1", 1), ValueError, r"'::1' is IPv6 but the socket is AF_INET"),
     ],
 )
 def test_address_object_checked_like_a_tuple(
     address: Address, error: type[Exception], pattern: str
 ) -> None:
-    """parse_address checks every field of an Address, as it does a tuple's."""
+    """parse_address checks every field of a typed address, as it does a tuple's."""
     with pytest.raises(error, match=pattern):
         parse_address(address.family, address, name="target")
 
 
 def test_address_object_of_other_family() -> None:
-    """An Address of the other family is refused, naming both families."""
+    """An IPv6Address is refused by AF_INET, naming both families."""
     with pytest.raises(ValueError, match=r"^target is AF_INET6 but the socket is AF_INET$"):
-        parse_address(AF_INET, Address("::1", 1, AF_INET6), name="target")
+        parse_address(AF_INET, IPv6Address("::1", 1), name="target")
 
 
 @pytest.mark.parametrize(
     ("address", "error", "pattern"),
     [
-        (Address("127.0.0.1", 70000, AF_INET), ValueError, r"port must be between 0 and 65535"),
-        (Address("::1", 1, AF_INET6, 2**32), ValueError, r"flowinfo must be between"),
-        (Address("::1", 1, AF_INET6, 0, -1), ValueError, r"scope_id must be between"),
-        (Address("127.0.0.1", 1.5, AF_INET), TypeError, r"port must be an int"),  # type: ignore[arg-type]
-        (Address(["127.0.0.1"], 1, AF_INET), TypeError, r"host must be a str"),  # type: ignore[arg-type]
-        (Address("127.0.0.1", 1, 1), ValueError, r"family must be AF_INET or AF_INET6"),  # type: ignore[arg-type]
+        (IPv4Address("127.0.0.1", 70000), ValueError, r"port must be between 0 and 65535"),
+        (IPv6Address("::1", 1, 2**32), ValueError, r"flowinfo must be between"),
+        (IPv6Address("::1", 1, 0, -1), ValueError, r"scope_id must be between"),
+        (IPv4Address("127.0.0.1", 1.5), TypeError, r"port must be an int"),  # type: ignore[arg-type]
+        (IPv4Address(["127.0.0.1"], 1), TypeError, r"host must be a str"),  # type: ignore[arg-type]
+        (("127.0.0.1", 1), TypeError, r"must be an IPv4Address or IPv6Address, not tuple"),
     ],
 )
 def test_pack_sockaddr_names_the_bad_field(
     address: Address, error: type[Exception], pattern: str
 ) -> None:
-    """An Address that skipped parse_address is refused by name, never an OverflowError."""
+    """An address that skipped parse_address is refused by name, never an OverflowError."""
     with pytest.raises(error, match=pattern):
         pack_sockaddr(address, 2)
 
 
 def test_bind_refuses_bad_address_object(sockets: Sockets) -> None:
-    """Socket.bind given an Address with port 70000 raises ValueError before any call."""
+    """Socket.bind given an IPv4Address with port 70000 raises ValueError before any call."""
     sock = sockets.new(AF_INET, SOCK_STREAM)
     with pytest.raises(ValueError, match=r"port must be between 0 and 65535, got 70000"):
-        sock.bind(Address("127.0.0.1", 70000, AF_INET))
-    sock.bind(Address("127.0.0.1", 0, AF_INET))  # still unbound, so this works
+        sock.bind(IPv4Address("127.0.0.1", 70000))
+    sock.bind(IPv4Address("127.0.0.1", 0))  # still unbound, so this works
     assert sock.getsockname().host == "127.0.0.1"
 
 
@@ -232,17 +340,17 @@ def test_nul_and_non_ascii_hosts(host: str, pattern: str) -> None:
     with pytest.raises(ValueError, match=pattern):
         parse_address(family, (host, 1))
     with pytest.raises(ValueError, match=pattern):
-        parse_address(family, Address(host, 1, family))
+        parse_address(family, make_address(host, 1, family))
 
 
 @pytest.mark.parametrize(
     "address",
     [
-        Address("127.0.0.1", 5150, AF_INET),
-        Address("0.0.0.0", 0, AF_INET),
-        Address("::1", 65535, AF_INET6),
-        Address("fe80::1", 1, AF_INET6, 0x12345, 7),
-        Address("::ffff:10.0.0.1", 80, AF_INET6),
+        IPv4Address("127.0.0.1", 5150),
+        IPv4Address("0.0.0.0", 0),
+        IPv6Address("::1", 65535),
+        IPv6Address("fe80::1", 1, 0x12345, 7),
+        IPv6Address("::ffff:10.0.0.1", 80),
     ],
 )
 def test_sockaddr_round_trip(address: Address) -> None:
@@ -251,7 +359,9 @@ def test_sockaddr_round_trip(address: Address) -> None:
     data = pack_sockaddr(address, native)
     assert len(data) == (16 if address.family == AF_INET else 28)
     assert int.from_bytes(data[2:4], "big") == address.port
-    assert unpack_sockaddr(data, address.family) == address
+    unpacked = unpack_sockaddr(data, address.family)
+    assert unpacked == address
+    assert type(unpacked) is type(address)
 
 
 def test_format_host_mapped() -> None:
@@ -333,15 +443,15 @@ def test_format_host_ipv4(packed: bytes) -> None:
 
 @pytest.mark.parametrize("kind", [SOCK_STREAM, SOCK_DGRAM])
 def test_getsockname_is_an_address(sockets: Sockets, kind: int) -> None:
-    """getsockname returns an Address that a second socket accepts as a target."""
+    """getsockname returns an IPv6Address that a second socket accepts as a target."""
     a = sockets.new(AF_INET6, kind)
     a.bind(("::1", 0))
     name = a.getsockname()
-    assert isinstance(name, Address)
+    assert type(name) is IPv6Address
     assert name.host == "::1"
     assert name.family == AF_INET6
     b = sockets.new(AF_INET6, kind)
-    b.bind(Address("::1", 0, AF_INET6))
+    b.bind(IPv6Address("::1", 0))
     if kind == SOCK_DGRAM:
         b.connect(name)
         assert b.getpeername() == name

@@ -28,9 +28,9 @@ from winsockx import (
     AF_INET,
     AF_INET6,
     SOCK_DGRAM,
-    Address,
     CloseReason,
     CloseReport,
+    IPv4Address,
     ShutdownHow,
     Socket,
     SocketClosedError,
@@ -908,7 +908,7 @@ def test_bad_arguments_raise_value_and_type_errors(sockets: Sockets) -> None:
     a float bufsize is a TypeError naming bufsize."""
     sock = sockets.new()
     with pytest.raises(ValueError, match="port") as info:
-        sock.bind(Address("127.0.0.1", 70000, AF_INET))
+        sock.bind(IPv4Address("127.0.0.1", 70000))
     assert not isinstance(info.value, OverflowError)
     assert not sock.bound
     with pytest.raises(ValueError, match="backlog"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING, Optional, Union
 
 import winsockx
@@ -13,12 +14,15 @@ from winsockx import (
     AddressFamily,
     CloseReason,
     CloseReport,
+    IPv4Address,
+    IPv6Address,
     Protocol,
     ShutdownHow,
     Socket,
     SocketOption,
     SocketType,
 )
+from winsockx.address import make_address
 
 if TYPE_CHECKING:
     from typing_extensions import assert_type
@@ -29,7 +33,8 @@ def sockets() -> None:
     with Socket(AF_INET, SOCK_STREAM, exclusive=True) as listener:
         assert_type(listener, Socket)
         listener.bind(("127.0.0.1", 0))
-        listener.bind(Address("127.0.0.1", 0, AF_INET))
+        listener.bind(IPv4Address("127.0.0.1", 0))
+        listener.bind(make_address("127.0.0.1", 0, AF_INET))
         listener.listen()
         listener.listen(5)
         assert_type(listener.getsockname(), Address)
@@ -40,6 +45,8 @@ def sockets() -> None:
             listener.getsockname().as_tuple(), Union[tuple[str, int], tuple[str, int, int, int]]
         )
         assert_type(listener.getsockname().is_wildcard, bool)
+        assert_type(listener.getsockname()[0], str)
+        assert_type(listener.getsockname()[1], int)
         conn, peer = listener.accept()
         assert_type(conn, Socket)
         assert_type(peer, Address)
@@ -70,6 +77,35 @@ def sockets() -> None:
         assert_type(Socket(AF_INET6).detach(), int)
 
 
+def addresses(name: Address) -> None:
+    """Addresses are the stdlib's tuples: indexed, unpacked and compared as tuples."""
+    assert_type(name.port, int)
+    assert_type(name[1], int)
+    v4 = IPv4Address("127.0.0.1", 5150)
+    host, port = v4
+    assert_type(host, str)
+    assert_type(port, int)
+    assert_type(v4.as_tuple(), tuple[str, int])
+    assert_type(v4 == ("127.0.0.1", 5150), bool)
+    socket.create_connection(v4, timeout=5).close()
+    v6 = IPv6Address("::1", 5150)
+    host6, port6, flowinfo, scope_id = v6
+    assert_type(host6, str)
+    assert_type(port6, int)
+    assert_type(flowinfo, int)
+    assert_type(scope_id, int)
+    assert_type(v6.as_tuple(), tuple[str, int, int, int])
+    assert_type(make_address("::1", 80, AF_INET6), Address)
+    if isinstance(name, IPv6Address):
+        assert_type(name.scope_id, int)
+    else:
+        assert_type(name, IPv4Address)
+    with Socket(AF_INET6) as sock:
+        sock.bind(v6)
+        sock.bind(("::1", 0, 0, 0))
+        sock.connect(name)
+
+
 def options(sock: Socket) -> None:
     """Option values are a bool, an int or a linger pair."""
     sock.set_option(SocketOption.EXCLUSIVEADDRUSE, True)
@@ -92,6 +128,10 @@ def misuse(sock: Socket) -> None:
     sock.settimeout("1")  # type: ignore[arg-type]
     sock.close(drain_limit=1.5)  # type: ignore[arg-type]
     Socket(exclusive=1.0)  # type: ignore[arg-type]
+    Address("127.0.0.1", 0, AF_INET)  # type: ignore[operator]  # a union: use make_address
+    _ = sock.getsockname().scope_id  # type: ignore[union-attr]  # an IPv4Address has none
+    _host, _port = sock.getsockname()  # type: ignore[misc]  # an IPv6Address has four fields
+    IPv4Address("127.0.0.1", "80")  # type: ignore[arg-type]
 
 
 def constants() -> None:

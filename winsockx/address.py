@@ -1,66 +1,175 @@
-"""Socket addresses: parsing of plain tuples and the typed result."""
+"""Socket addresses: the stdlib's tuples, typed, and the parsing of plain tuples."""
 
 from __future__ import annotations
 
-import dataclasses
+import abc
 import functools
 import ipaddress
 import struct
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from ._checks import check_int
 from .constants import AddressFamily
 
-__all__ = ["Address", "AddressLike", "parse_address"]
+__all__ = [
+    "Address",
+    "AddressLike",
+    "IPv4Address",
+    "IPv6Address",
+    "make_address",
+    "parse_address",
+]
 
-AddressLike = Union[tuple[str, int], tuple[str, int, int, int], "Address"]
-"""What the socket calls accept: ``(host, port)``; for IPv6 also
-``(host, port, flowinfo, scope_id)``; or an :class:`Address`."""
 
+class IPv4Address(NamedTuple):
+    """An IPv4 socket address: the stdlib's ``(host, port)`` tuple, with names.
 
-@dataclasses.dataclass(frozen=True)
-class Address:
-    """An IPv4 or IPv6 socket address.
+    It is a tuple, so it indexes, unpacks and compares as the stdlib ``socket``
+    module's own address does, and any call that takes one accepts it.  Building
+    one checks nothing, so the many the stack returns cost no more than a tuple;
+    ``bind``, ``connect`` and the other socket calls check the one they are
+    given, field by field, and refuse a bad one with ``TypeError`` or ``ValueError``.
 
-    Building one checks nothing, so the many the stack returns cost no more
-    than a plain dataclass; ``bind``, ``connect`` and the other socket calls
-    check the one they are given, field by field as a tuple, and refuse a bad
-    one with ``TypeError`` or ``ValueError``.
-
-    >>> a = Address("127.0.0.1", 5150, AddressFamily.AF_INET)
+    >>> a = IPv4Address("127.0.0.1", 5150)
     >>> str(a)
     '127.0.0.1:5150'
-    >>> a.as_tuple()
-    ('127.0.0.1', 5150)
+    >>> host, port = a
+    >>> a == ("127.0.0.1", 5150), a[1], a.family.name
+    (True, 5150, 'AF_INET')
     """
 
     host: str
-    """The IP address as text (``0.0.0.0``, ``::1``, ``::ffff:127.0.0.1``)."""
+    """The IP address as text (``0.0.0.0``, ``127.0.0.1``)."""
     port: int
     """The port, 0-65535 (0 asks the stack for an ephemeral port on bind)."""
-    family: AddressFamily
-    """``AF_INET`` or ``AF_INET6``."""
-    flowinfo: int = 0
-    """IPv6 flow information (0 for IPv4)."""
-    scope_id: int = 0
-    """IPv6 scope (interface index; 0 for IPv4)."""
 
     def __str__(self) -> str:
-        if self.family == AddressFamily.AF_INET6:
-            scope = f"%{self.scope_id}" if self.scope_id else ""
-            return f"[{self.host}{scope}]:{self.port}"
         return f"{self.host}:{self.port}"
 
-    def as_tuple(self) -> tuple[str, int] | tuple[str, int, int, int]:
-        """The address in the stdlib ``socket`` module's tuple form."""
-        if self.family == AddressFamily.AF_INET6:
-            return (self.host, self.port, self.flowinfo, self.scope_id)
+    @property
+    def family(self) -> AddressFamily:
+        """Always ``AF_INET``."""
+        return AddressFamily.AF_INET
+
+    def as_tuple(self) -> tuple[str, int]:
+        """The address as a plain tuple, ``(host, port)``."""
         return (self.host, self.port)
 
     @property
     def is_wildcard(self) -> bool:
-        """True for ``0.0.0.0`` and ``::``."""
-        return self.host in ("0.0.0.0", "::")
+        """True for ``0.0.0.0``."""
+        return self.host == "0.0.0.0"
+
+
+class IPv6Address(NamedTuple):
+    """An IPv6 socket address: the stdlib's ``(host, port, flowinfo, scope_id)`` tuple.
+
+    Like :class:`IPv4Address`, a tuple that checks nothing when built; an
+    ``AF_INET6`` socket's ``getsockname()`` equals the stdlib's 4-tuple.
+
+    >>> a = IPv6Address("fe80::1", 5150, 0, 3)
+    >>> str(a)
+    '[fe80::1%3]:5150'
+    >>> a == ("fe80::1", 5150, 0, 3), IPv6Address("::1", 80)
+    (True, IPv6Address(host='::1', port=80, flowinfo=0, scope_id=0))
+    """
+
+    host: str
+    """The IP address as text (``::``, ``::1``, ``::ffff:127.0.0.1``)."""
+    port: int
+    """The port, 0-65535 (0 asks the stack for an ephemeral port on bind)."""
+    flowinfo: int = 0
+    """IPv6 flow information, 0 to 2**32-1."""
+    scope_id: int = 0
+    """IPv6 scope (interface index), 0 to 2**32-1; written ``%scope`` by ``str()``."""
+
+    def __str__(self) -> str:
+        scope = f"%{self.scope_id}" if self.scope_id else ""
+        return f"[{self.host}{scope}]:{self.port}"
+
+    @property
+    def family(self) -> AddressFamily:
+        """Always ``AF_INET6``."""
+        return AddressFamily.AF_INET6
+
+    def as_tuple(self) -> tuple[str, int, int, int]:
+        """The address as a plain tuple, ``(host, port, flowinfo, scope_id)``."""
+        return (self.host, self.port, self.flowinfo, self.scope_id)
+
+    @property
+    def is_wildcard(self) -> bool:
+        """True for ``::``."""
+        return self.host == "::"
+
+
+_ADDRESS_TYPES = (IPv4Address, IPv6Address)
+
+
+def make_address(
+    host: str, port: int, family: AddressFamily, flowinfo: int = 0, scope_id: int = 0
+) -> Address:
+    """The :class:`IPv4Address` or :class:`IPv6Address` for *family*.
+
+    Like the classes themselves, it checks only what it needs to choose one.
+
+    Raises:
+        ValueError: *family* is neither ``AF_INET`` nor ``AF_INET6``, or
+            *flowinfo* or *scope_id* is not 0 for ``AF_INET`` (an IPv4 address
+            has no room for them).
+
+    >>> make_address("::1", 5150, AddressFamily.AF_INET6)
+    IPv6Address(host='::1', port=5150, flowinfo=0, scope_id=0)
+    """
+    if family == AddressFamily.AF_INET6:
+        return IPv6Address(host, port, flowinfo, scope_id)
+    if family != AddressFamily.AF_INET:
+        raise ValueError(f"address family must be AF_INET or AF_INET6, got {family!r}")
+    if flowinfo or scope_id:
+        # sockaddr_in has no room for them: they would be dropped without a word.
+        raise ValueError("address flowinfo and scope_id must be 0 for AF_INET")
+    return IPv4Address(host, port)
+
+
+if TYPE_CHECKING:
+    Address = Union[IPv4Address, IPv6Address]
+else:
+
+    class Address(metaclass=abc.ABCMeta):  # noqa: B024 (no abstract methods: it groups two)
+        """An IPv4 or IPv6 socket address: :class:`IPv4Address` or :class:`IPv6Address`.
+
+        For type checkers this is ``Union[IPv4Address, IPv6Address]``, what
+        ``getsockname()`` returns, so ``.host`` and ``.port`` are typed on it.  At
+        run time ``isinstance(x, Address)`` is true for either class, and
+        ``Address(host, port, family, flowinfo=0, scope_id=0)`` builds the right one
+        as :func:`make_address` does (the call older code makes; type-checked code
+        calls :func:`make_address` or a class, as a type checker cannot call a union).
+
+        >>> Address("127.0.0.1", 5150, AddressFamily.AF_INET)
+        IPv4Address(host='127.0.0.1', port=5150)
+        >>> isinstance(IPv6Address("::1", 80), Address)
+        True
+        """
+
+        __slots__ = ()
+
+        def __new__(
+            cls,
+            host: str,
+            port: int,
+            family: AddressFamily,
+            flowinfo: int = 0,
+            scope_id: int = 0,
+        ) -> IPv4Address | IPv6Address:
+            return make_address(host, port, family, flowinfo, scope_id)
+
+    Address.register(IPv4Address)
+    Address.register(IPv6Address)
+
+
+AddressLike = Union[tuple[str, int], tuple[str, int, int, int]]
+"""What the socket calls accept: ``(host, port)``; for IPv6 also
+``(host, port, flowinfo, scope_id)``.  :class:`IPv4Address` and
+:class:`IPv6Address` are such tuples."""
 
 
 def _packed_host(family: AddressFamily, host: str) -> bytes:
@@ -142,26 +251,38 @@ def format_host(family: AddressFamily, packed: bytes) -> str:
 
 
 def parse_address(family: AddressFamily, address: Any, name: str = "address") -> Address:
-    """Check a user-supplied address for *family* and return it as an :class:`Address`.
+    """Check a user-supplied address for *family*; return it as the typed tuple.
 
-    An :class:`Address` is checked field by field like a tuple, and returned
-    as it is when its host is already in canonical text.
+    The result is an :class:`IPv4Address` for ``AF_INET``, an :class:`IPv6Address`
+    for ``AF_INET6``.  An :class:`IPv4Address` or :class:`IPv6Address` is checked field by field
+    like a tuple, and returned as it is when its host is already in canonical
+    text.  An :class:`IPv4Address` is a ``(host, port)`` tuple, so ``AF_INET6``
+    takes one as it takes that tuple; an :class:`IPv6Address` is refused by
+    ``AF_INET``.
 
     Raises:
-        TypeError: the address is not a tuple or Address of the right shape and types.
+        TypeError: the address is not a tuple of the right shape and types.
         ValueError: malformed host, wrong family, port outside 0-65535, or
             flowinfo or scope_id outside 0 to 2**32-1.
 
     >>> parse_address(AddressFamily.AF_INET, ("127.0.0.1", 80))
-    Address(host='127.0.0.1', port=80, family=<AddressFamily.AF_INET: 2>, flowinfo=0, scope_id=0)
+    IPv4Address(host='127.0.0.1', port=80)
+    >>> parse_address(AddressFamily.AF_INET6, ("::1", 80))
+    IPv6Address(host='::1', port=80, flowinfo=0, scope_id=0)
     """
     if type(address) is tuple and len(address) == 2:
         # The common case, checked without the general path's overhead.
         host, port = address
         if type(host) is str and type(port) is int and 0 <= port <= 0xFFFF:
-            return Address(_parse_host(family, host)[1], port, family)
-    if isinstance(address, Address):
-        return _checked(family, address, name)
+            if family == AddressFamily.AF_INET:
+                return IPv4Address(_parse_host(family, host)[1], port)
+            return IPv6Address(_parse_host(family, host)[1], port)
+    if isinstance(address, IPv6Address):
+        if family != AddressFamily.AF_INET6:
+            raise ValueError(f"{name} is AF_INET6 but the socket is {family.name}")
+        return _checked(address, name)
+    if isinstance(address, IPv4Address) and family == AddressFamily.AF_INET:
+        return _checked(address, name)
     if not isinstance(address, tuple):
         raise TypeError(f"{name} must be a (host, port) tuple, not {type(address).__name__}")
     sizes = (2,) if family == AddressFamily.AF_INET else (2, 4)
@@ -176,44 +297,49 @@ def parse_address(family: AddressFamily, address: Any, name: str = "address") ->
     if not isinstance(host, str):
         raise TypeError(f"{name} host must be a str, not {type(host).__name__}")
     port = check_int(address[1], f"{name} port", 0, 0xFFFF)
+    host = _parse_host(family, host)[1]
+    if family == AddressFamily.AF_INET:
+        return IPv4Address(host, port)
     flowinfo = scope_id = 0
     if len(address) == 4:
         flowinfo = check_int(address[2], f"{name} flowinfo", 0, 0xFFFFFFFF)
         scope_id = check_int(address[3], f"{name} scope_id", 0, 0xFFFFFFFF)
-    return Address(_parse_host(family, host)[1], port, family, flowinfo, scope_id)
+    return IPv6Address(host, port, flowinfo, scope_id)
 
 
-def _checked(family: AddressFamily, address: Address, name: str) -> Address:
+def _checked(address: Address, name: str) -> Address:
     """*address* with every field checked as parse_address checks a tuple's."""
-    host, port, flowinfo, scope_id = address.host, address.port, address.flowinfo, address.scope_id
+    family = address.family
+    if isinstance(address, IPv6Address):
+        host, port, flowinfo, scope_id = address
+        fields_ok = (
+            type(flowinfo) is int
+            and type(scope_id) is int
+            and 0 <= flowinfo <= 0xFFFFFFFF
+            and 0 <= scope_id <= 0xFFFFFFFF
+        )
+    else:
+        host, port = address
+        flowinfo = scope_id = 0
+        fields_ok = True
     if (
-        # The common case (a valid Address, e.g. from getsockname) in one expression.
-        address.family is family
+        # The common case (a valid address, e.g. from getsockname) in one expression.
+        fields_ok
         and type(port) is int
         and 0 <= port <= 0xFFFF
-        and type(flowinfo) is int
-        and type(scope_id) is int
-        and (
-            0 <= flowinfo <= 0xFFFFFFFF and 0 <= scope_id <= 0xFFFFFFFF
-            if family is AddressFamily.AF_INET6
-            else flowinfo == scope_id == 0
-        )
         and type(host) is str
         and _parse_host(family, host)[1] == host
     ):
         return address
-    if address.family != family:
-        given = getattr(address.family, "name", repr(address.family))
-        raise ValueError(f"{name} is {given} but the socket is {family.name}")
     if not isinstance(host, str):
         raise TypeError(f"{name} host must be a str, not {type(host).__name__}")
     port = check_int(port, f"{name} port", 0, 0xFFFF)
+    canonical = _parse_host(family, host)[1]
+    if isinstance(address, IPv4Address):
+        return IPv4Address(canonical, port)
     flowinfo = check_int(flowinfo, f"{name} flowinfo", 0, 0xFFFFFFFF)
     scope_id = check_int(scope_id, f"{name} scope_id", 0, 0xFFFFFFFF)
-    if family == AddressFamily.AF_INET and (flowinfo or scope_id):
-        # sockaddr_in has no room for them: they would be dropped without a word.
-        raise ValueError(f"{name} flowinfo and scope_id must be 0 for AF_INET")
-    return Address(_parse_host(family, host)[1], port, family, flowinfo, scope_id)
+    return IPv6Address(canonical, port, flowinfo, scope_id)
 
 
 # Both Winsock and Linux lay out sockaddr_in as {u16 family (host order), u16 port
@@ -230,25 +356,33 @@ def pack_sockaddr(address: Address, native_family: int) -> bytes:
     """Encode *address* as a native ``sockaddr_in`` / ``sockaddr_in6``.
 
     Raises:
-        TypeError, ValueError: a field of *address* is of the wrong type or out of
+        TypeError, ValueError: *address* is not an :class:`IPv4Address` or
+            :class:`IPv6Address`, or a field of it is of the wrong type or out of
             range (the message of :func:`parse_address`).
     """
-    family = address.family
     try:
-        packed = _packed_host(family, address.host)
-        port = address.port.to_bytes(2, "big")
-        if family == AddressFamily.AF_INET:
-            return _IN.pack(native_family, port, packed)
-        if family == AddressFamily.AF_INET6:
-            flow = address.flowinfo.to_bytes(4, "big")
-            return _IN6.pack(native_family, port, flow, packed, address.scope_id)
+        if isinstance(address, IPv6Address):
+            return _IN6.pack(
+                native_family,
+                address.port.to_bytes(2, "big"),
+                address.flowinfo.to_bytes(4, "big"),
+                _packed_host(AddressFamily.AF_INET6, address.host),
+                address.scope_id,
+            )
+        return _IN.pack(
+            native_family,
+            address.port.to_bytes(2, "big"),
+            _packed_host(AddressFamily.AF_INET, address.host),
+        )
     except (AttributeError, OverflowError, TypeError, ValueError, struct.error):
         pass
-    # Only an Address that skipped parse_address gets here: name the bad field, checked
+    # Only an address that skipped parse_address gets here: name the bad field, checked
     # after the fact so that the common, valid case pays nothing for it.
-    if family not in (AddressFamily.AF_INET, AddressFamily.AF_INET6):
-        raise ValueError(f"address family must be AF_INET or AF_INET6, got {family!r}")
-    _checked(AddressFamily(family), address, "address")
+    if not isinstance(address, _ADDRESS_TYPES):
+        raise TypeError(
+            f"address must be an IPv4Address or IPv6Address, not {type(address).__name__}"
+        )
+    _checked(address, "address")
     raise ValueError(f"address {address!r} cannot be encoded as a sockaddr")
 
 
@@ -256,12 +390,11 @@ def unpack_sockaddr(data: bytes, family: AddressFamily) -> Address:
     """Decode a native ``sockaddr_in`` / ``sockaddr_in6`` written by the stack."""
     if family == AddressFamily.AF_INET:
         _, port, packed = _IN.unpack_from(data)
-        return Address(format_host(family, packed), int.from_bytes(port, "big"), family)
+        return IPv4Address(format_host(family, packed), int.from_bytes(port, "big"))
     _, port, flow, packed6, scope = _IN6.unpack_from(data)
-    return Address(
+    return IPv6Address(
         format_host(family, packed6),
         int.from_bytes(port, "big"),
-        family,
         int.from_bytes(flow, "big"),
         scope,
     )
