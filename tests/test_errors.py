@@ -353,6 +353,76 @@ def test_posix_errno_without_wsa_equivalent() -> None:
         assert err.winerror is None
 
 
+# What Windows CPython's OSError carries as errno for a code (PC/errmap.h,
+# winerror_to_errno), measured with CPython 3.13 under Wine: the six WSA codes
+# that are C errno values lose 10000, the other WSA codes are their own errno
+# (errno.EADDRINUSE is 10048 there), the WSA_* system codes map to C errnos.
+WINDOWS_ERRNO = {
+    6: errno.EBADF,
+    8: errno.ENOMEM,
+    87: errno.EINVAL,
+    995: errno.EINVAL,
+    996: errno.EINVAL,
+    997: errno.EINVAL,
+    10004: errno.EINTR,
+    10009: errno.EBADF,
+    10013: errno.EACCES,
+    10014: errno.EFAULT,
+    10022: errno.EINVAL,
+    10024: errno.EMFILE,
+    10035: 10035,
+    10038: 10038,
+    10048: 10048,
+    10054: 10054,
+    10060: 10060,
+    10061: 10061,
+    10093: 10093,
+    11001: 11001,
+}
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="CPython's Windows errno mapping")
+@pytest.mark.parametrize(("code", "expected"), sorted(WINDOWS_ERRNO.items()))
+def test_windows_errno_is_cpythons(code: int, expected: int) -> None:
+    """On Windows errno is what CPython's OSError derives from the same code."""
+    err = make_error(code, "bind")
+    assert err.errno == expected == OSError(None, None, None, code).errno
+    assert err.args == (expected, err.strerror)
+    assert err.winerror == code
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="CPython's Windows errno mapping")
+def test_windows_errno_for_large_codes() -> None:
+    """A DWORD above 2**31 gets CPython's errno for it (a FACILITY_WIN32 HRESULT
+    unwraps to its system code), and a number no DWORD holds EINVAL."""
+    # E_ACCESSDENIED, HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED).
+    assert make_error(0x80070005, "bind").errno == errno.EACCES
+    assert make_error(0x80070005, "bind").winerror == 0x80070005
+    assert make_error(1 << 40, "bind").errno == errno.EINVAL
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the POSIX errno rules")
+def test_posix_errno_is_native() -> None:
+    """Elsewhere errno is the native errno; an emulated failure keeps the WSA code."""
+    assert make_error(10013, "bind", posix_errno=errno.EPERM).errno == errno.EPERM
+    assert make_error(10093, "socket").errno == 10093
+
+
+def test_winerror_is_a_plain_int() -> None:
+    """A WSAError given as the code is stored as a plain int; the member is ``code``.
+
+    The POSIX backend's errno table holds members, and CPython's errors carry ints.
+    """
+    err = make_error(WSAError.WSAEADDRINUSE, "bind", posix_errno=errno.EADDRINUSE)
+    assert type(err.winerror) is int
+    assert err.winerror == 10048
+    assert err.code is WSAError.WSAEADDRINUSE
+    assert repr(err).startswith("AddressInUseError(10048, 'bind'")
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone.winerror) is int
+    assert clone.errno == err.errno
+
+
 def test_no_code_at_all_is_rejected() -> None:
     """An error needs a WSA code or an errno."""
     with pytest.raises(ValueError, match="cannot both be None"):

@@ -14,6 +14,13 @@ from winsockx import (
     WinsockError,
     WSAError,
 )
+from winsockx.constants import (
+    AddressFamily,
+    SocketType,
+    coerce_family,
+    coerce_type,
+    from_native_family,
+)
 from winsockx.errors import WinsockPermissionError, WinsockTimeoutError, error_class_for, make_error
 
 if TYPE_CHECKING:
@@ -56,3 +63,13 @@ def hierarchy() -> None:
     assert_type(WSAError(10048), WSAError)
     assert_type(int(WSAError.WSAEACCES), int)
     del err, timeout, in_use, usage, closed, not_os
+
+
+def stdlib_numbers() -> None:
+    """The stdlib's constants coerce to winsockx's enums, as errors' numbers do to ints."""
+    import socket
+
+    assert_type(coerce_family(socket.AF_INET6), AddressFamily)
+    assert_type(coerce_family(23), AddressFamily)
+    assert_type(coerce_type(socket.SOCK_STREAM), SocketType)
+    assert_type(from_native_family(10), AddressFamily)

@@ -358,17 +358,43 @@ def _meaning_of(winerror: int | None, posix_errno: int | None) -> str:
     return f"Unknown errno value {posix_errno}."
 
 
+if sys.platform == "win32":
+
+    def _errno_for_winerror(winerror: int) -> int:
+        """The errno CPython gives an OSError for a Windows error code.
+
+        Computed by CPython itself (``winerror_to_errno`` in ``PC/errmap.h``, which
+        OSError's constructor applies to its fourth argument), so the value is the
+        stdlib's by construction: 10013 gives ``EACCES`` (13), 10048 gives 10048,
+        which is ``errno.EADDRINUSE`` there, and 995 gives ``EINVAL`` (22).
+        """
+        # OSError reads winerror as a C long, 32 bits on Windows: a DWORD above
+        # 2**31 reaches CPython's own calls as its signed twin.
+        if 0x80000000 <= winerror <= 0xFFFFFFFF:
+            winerror -= 1 << 32
+        try:
+            value = OSError(None, None, None, winerror).errno
+        except OverflowError:
+            value = None
+        # No DWORD is that large; EINVAL is winerror_to_errno's default.
+        return _errno.EINVAL if value is None else value
+
+
 def _errno_value(winerror: int | None, posix_errno: int | None) -> int:
-    # Windows: CPython passes WSA codes through as errno, so match it there;
-    # elsewhere callers compare e.errno with the errno module's constants.
+    # Windows: the errno CPython derives from the code, as the stdlib's socket
+    # errors carry it.  Elsewhere the native errno, so e.errno compares with the
+    # errno module's constants; a failure the POSIX backend emulates has none,
+    # and keeps the WSA code.
     if sys.platform == "win32":
-        first, second = winerror, posix_errno
+        if winerror is not None:
+            return _errno_for_winerror(winerror)
+        if posix_errno is not None:
+            return posix_errno
     else:
-        first, second = posix_errno, winerror
-    if first is not None:
-        return first
-    if second is not None:
-        return second
+        if posix_errno is not None:
+            return posix_errno
+        if winerror is not None:
+            return winerror
     raise ValueError("winerror and posix_errno cannot both be None")
 
 
@@ -384,15 +410,20 @@ class WinsockError(OSError):
     Attributes (besides those of :class:`OSError`):
 
     ``winerror``
-        The exact WSA code.  On the POSIX backend an errno with no Winsock
-        equivalent gives ``None``.
+        The exact WSA code, as a plain :class:`int` on every platform.  On the
+        POSIX backend an errno with no Winsock equivalent gives ``None``.
     ``code``
         ``winerror`` as a :class:`WSAError`, or ``None`` when it is not one
         (e.g. the Windows system error 1234, ``ERROR_PORT_UNREACHABLE``,
         which overlapped calls can report).
     ``errno``
-        On Windows the WSA code itself, as the stdlib :mod:`socket` module
-        reports it; elsewhere the native errno when there is one.
+        What the stdlib's :class:`OSError` carries for the same failure.  On
+        Windows the errno CPython derives from the code: the code itself for
+        most WSA codes (``errno.EADDRINUSE`` is 10048 there), ``code - 10000``
+        for the six that are C errno values (``WSAEACCES`` gives ``EACCES``,
+        13), ``EINVAL`` for ``WSA_OPERATION_ABORTED``.  Elsewhere the native
+        errno (``EADDRINUSE`` is 98 on Linux), or the WSA code for a failure
+        the POSIX backend reports without calling libc.
     ``strerror``
         The meaning of the code: :attr:`WSAError.meaning` for a
         :class:`WSAError`; otherwise the system's own text (``FormatMessage``
@@ -404,7 +435,9 @@ class WinsockError(OSError):
         What is shown inside the call's parentheses, e.g. ``"0.0.0.0:5150"``
         or ``"SO_EXCLUSIVEADDRUSE"``.
     ``address``
-        The winsockx address involved, if any.
+        The address involved, if any: for a failed ``bind`` or ``connect`` the
+        checked :class:`~winsockx.IPv4Address` or :class:`~winsockx.IPv6Address`,
+        which equals the stdlib's tuple (``exc.address[1]`` is the port).
     ``posix_errno``
         The native errno when the error came from libc, else ``None``.
     ``hint``
@@ -447,6 +480,10 @@ class WinsockError(OSError):
         posix_errno: int | None = None,
     ) -> None:
         """Build the error; ``winerror`` may be ``None`` only with ``posix_errno``."""
+        if winerror is not None:
+            # A plain int on every platform, as in CPython's own errors (the POSIX
+            # backend's errno table holds WSAError members); the member is ``code``.
+            winerror = int(winerror)
         value = _errno_value(winerror, posix_errno)
         # Because __init__ is overridden, OSError.__new__ ignores the
         # arguments and this call is what sets errno, strerror and args.
