@@ -19,8 +19,9 @@ from winsockx import (
     SOCK_DGRAM,
     SOCK_STREAM,
     SOL_SOCKET,
-    Address,
     AddressInUseError,
+    IPv4Address,
+    IPv6Address,
     OptionOrderError,
     ShutdownHow,
     Socket,
@@ -58,7 +59,7 @@ def test_exclusive_wildcard_listener_blocks_loopback_bind(sockets: Sockets) -> N
     assert err.code is WSAError.WSAEACCES
     assert err.function == "bind"
     assert isinstance(err, PermissionError)
-    assert err.address == Address("127.0.0.1", port, AF_INET)
+    assert err.address == IPv4Address("127.0.0.1", port)
     assert f"127.0.0.1:{port}" in str(err)
     # The refused socket stays unbound and usable.
     assert not second.bound
@@ -172,7 +173,7 @@ def test_plain_specific_beside_plain_wildcard_listener(sockets: Sockets) -> None
     second = sockets.new(AF_INET, SOCK_STREAM)
     second.bind(("127.0.0.1", port))
     second.listen()
-    assert second.getsockname() == Address("127.0.0.1", port, AF_INET)
+    assert second.getsockname() == IPv4Address("127.0.0.1", port)
 
 
 # -- Winsock's IPv6 default, emulated on POSIX --------------------------------------------
@@ -189,8 +190,8 @@ def test_v6only_wildcard_and_v4_wildcard_coexist(sockets: Sockets, free_port: in
     v6.bind(("::", free_port))
     v4 = sockets.new(AF_INET, SOCK_STREAM)
     v4.bind(("0.0.0.0", free_port))
-    assert v6.getsockname() == Address("::", free_port, AF_INET6)
-    assert v4.getsockname() == Address("0.0.0.0", free_port, AF_INET)
+    assert v6.getsockname() == IPv6Address("::", free_port)
+    assert v4.getsockname() == IPv4Address("0.0.0.0", free_port)
 
 
 @pytest.mark.posix
@@ -430,10 +431,10 @@ def test_ipv4_address_on_ipv6_socket(sockets: Sockets) -> None:
 
 
 def test_address_of_other_family_refused(sockets: Sockets) -> None:
-    """An Address object of the other family raises ValueError."""
+    """An IPv6Address given to an AF_INET socket raises ValueError."""
     sock = sockets.new(AF_INET, SOCK_STREAM)
     with pytest.raises(ValueError, match="AF_INET6"):
-        sock.bind(Address("::1", 0, AF_INET6))
+        sock.bind(IPv6Address("::1", 0))
 
 
 @pytest.mark.parametrize("port", [70000, 65536, -1])
@@ -457,10 +458,14 @@ def test_malformed_address(sockets: Sockets, address: object) -> None:
         sockets.new().bind(address)  # type: ignore[arg-type]
 
 
-def test_host_name_refused(sockets: Sockets) -> None:
-    """Names are not resolved: 'localhost' raises ValueError."""
+def test_host_names_resolve_in_socket_not_in_raw(sockets: Sockets) -> None:
+    """Socket.bind resolves 'localhost' as the stdlib does; raw.bind, one Winsock call,
+    takes only IP literals and says so."""
+    sock = sockets.new()
+    sock.bind(("localhost", 0))
+    assert sock.getsockname().host == "127.0.0.1"
     with pytest.raises(ValueError, match="not an IP address"):
-        sockets.new().bind(("localhost", 0))
+        raw.bind(sockets.new().fileno(), ("localhost", 0))
 
 
 def test_unknown_family() -> None:
@@ -590,7 +595,7 @@ def test_tcp_round_trip(sockets: Sockets, family: int) -> None:
 
 
 def test_ipv6_address_tuple_forms(sockets: Sockets) -> None:
-    """AF_INET6 accepts 4-tuples and returns flowinfo and scope_id in its Address."""
+    """AF_INET6 accepts 4-tuples and returns flowinfo and scope_id in its IPv6Address."""
     sock = sockets.new(AF_INET6, SOCK_STREAM)
     sock.bind(("::1", 0, 0, 0))
     name = sock.getsockname()

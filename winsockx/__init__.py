@@ -14,7 +14,7 @@ failed, and the thin one-to-one layer :mod:`winsockx.raw` underneath.
 from __future__ import annotations
 
 from . import raw
-from .address import Address
+from .address import Address, IPv4Address, IPv6Address, make_address
 from .constants import (
     AF_INET,
     AF_INET6,
@@ -43,6 +43,7 @@ from .errors import (
     WSAError,
 )
 from .info import backend_info
+from .resolve import AddrInfo, getaddrinfo
 from .results import BackendInfo, CloseReason, CloseReport, WSAData
 from .session import Winsock
 from .sockets import Socket
@@ -61,12 +62,15 @@ __all__ = [
     "SOCK_RAW",
     "SOCK_STREAM",
     "SOL_SOCKET",
+    "AddrInfo",
     "Address",
     "AddressFamily",
     "AddressInUseError",
     "BackendInfo",
     "CloseReason",
     "CloseReport",
+    "IPv4Address",
+    "IPv6Address",
     "OptionKind",
     "OptionOrderError",
     "Protocol",
@@ -81,5 +85,7 @@ __all__ = [
     "Winsock",
     "WinsockError",
     "backend_info",
+    "getaddrinfo",
+    "make_address",
     "raw",
 ]

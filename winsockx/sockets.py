@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import ipaddress
 import math
 import sys
 import threading
@@ -32,7 +33,7 @@ from . import raw
 from ._backend import WAIT_READ, WAIT_WRITE
 from ._checks import check_int, check_int_pair, check_seconds
 from ._failure import OsFailure
-from .address import Address, AddressLike, pack_sockaddr, parse_address
+from .address import Address, AddressLike, IPv4Address, pack_sockaddr, parse_address
 from .constants import (
     SOL_SOCKET,
     AddressFamily,
@@ -41,6 +42,8 @@ from .constants import (
     ShutdownHow,
     SocketOption,
     SocketType,
+    coerce_family,
+    coerce_type,
 )
 from .errors import (
     OptionOrderError,
@@ -111,23 +114,15 @@ def _family(value: object) -> AddressFamily:
     known = _known(value, AddressFamily, _FAMILIES)
     if known is not None:
         return known
-    value = check_int(value, "family", what="an AddressFamily or int")
-    if value not in (AddressFamily.AF_INET, AddressFamily.AF_INET6):
-        raise ValueError(f"family must be AF_INET (2) or AF_INET6 (23), got {value}")
-    return AddressFamily(value)
+    # The stdlib's numbers too: socket.AF_INET6 is 10 on Linux, 23 on Windows.
+    return coerce_family(value)
 
 
 def _socket_type(value: object) -> SocketType:
     known = _known(value, SocketType, _TYPES)
     if known is not None:
         return known
-    value = check_int(value, "type", what="a SocketType or int")
-    try:
-        return SocketType(value)
-    except ValueError:
-        raise ValueError(
-            f"type must be SOCK_STREAM (1), SOCK_DGRAM (2) or SOCK_RAW (3), got {value}"
-        ) from None
+    return coerce_type(value)
 
 
 def _protocol(value: object) -> Protocol | int:
@@ -711,6 +706,73 @@ class Socket:
         finally:
             self._exit()
 
+    def sendto(self, data: Buffer, address: AddressLike) -> int:
+        """Send one datagram to *address*; return the bytes sent.
+
+        On an unbound socket the stack binds it implicitly (to the wildcard and an
+        ephemeral port), so from then on the socket counts as bound and options that
+        only work before ``bind`` are refused, as after :meth:`bind`.
+
+        Raises:
+            TypeError, ValueError: a malformed address or one of the other family.
+            WinsockTimeoutError: no room to send within the timeout.
+            WinsockError: e.g. WSAEMSGSIZE (10040) for a datagram too large.
+        """
+        sockaddr = _sockaddr(self._family, address)[1]
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            while True:
+                try:
+                    sent = _backend.sendto(h, data, 0, sockaddr)
+                    break
+                except OsFailure as f:
+                    self._again(f, h, WAIT_WRITE, deadline, "sendto")
+        finally:
+            self._exit()
+        self._bound = True
+        return sent
+
+    def recvfrom(self, bufsize: int) -> tuple[bytes, Address]:
+        """Receive one datagram of up to *bufsize* bytes and its sender's address.
+
+        A longer datagram is cut to *bufsize*: Linux returns the first *bufsize*
+        bytes, Winsock fails with WSAEMSGSIZE (10040), as the stdlib does there.
+        """
+        if type(bufsize) is not int or bufsize < 0:
+            check_int(bufsize, "bufsize", 0)
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            while True:
+                try:
+                    data, sender = _backend.recvfrom(h, bufsize, 0)
+                    break
+                except OsFailure as f:
+                    self._again(f, h, WAIT_READ, deadline, "recvfrom")
+        finally:
+            self._exit()
+        return data, raw._unpack(sender)
+
+    def recvfrom_into(self, buffer: Buffer, nbytes: int = 0) -> tuple[int, Address]:
+        """Receive one datagram into *buffer* (*nbytes* 0: all of it) and its sender."""
+        size = memoryview(buffer).nbytes
+        if type(nbytes) is not int or not 0 <= nbytes <= size:
+            check_int(nbytes, "nbytes", 0, size)
+        want = nbytes or size
+        h = self._enter()
+        try:
+            deadline = self._deadline()
+            while True:
+                try:
+                    got, sender = _backend.recvfrom_into(h, buffer, want, 0)
+                    break
+                except OsFailure as f:
+                    self._again(f, h, WAIT_READ, deadline, "recvfrom")
+        finally:
+            self._exit()
+        return got, raw._unpack(sender)
+
     def shutdown(self, how: ShutdownHow) -> None:
         """Shut down one or both directions (see :class:`~winsockx.ShutdownHow`)."""
         how = ShutdownHow(check_int(how, "how", 0, 2, what="a ShutdownHow"))
@@ -996,9 +1058,15 @@ _SOCKADDR_CACHE_SIZE = 256
 
 
 def _sockaddr(family: AddressFamily, address: object) -> tuple[Address, bytes]:
-    """The checked :class:`Address` for *address* and its native sockaddr bytes."""
+    """The checked :class:`Address` for *address* and its native sockaddr bytes.
+
+    Host names are resolved as the stdlib resolves them for ``bind``/``connect``:
+    ``""`` is the wildcard, ``"<broadcast>"`` the IPv4 broadcast address, anything
+    else that is not an IP literal goes to :func:`winsockx.resolve.getaddrinfo` for
+    the socket's family (the first answer is used; names are never cached).
+    """
     if (
-        type(address) is tuple
+        (type(address) is tuple or type(address) is IPv4Address)
         and len(address) == 2
         and type(address[0]) is str
         and type(address[1]) is int
@@ -1007,14 +1075,53 @@ def _sockaddr(family: AddressFamily, address: object) -> tuple[Address, bytes]:
         cached = _SOCKADDRS.get(key)
         if cached is not None:
             return cached
-        addr = parse_address(family, address)
+        addr = _parse_or_resolve(family, address)
         entry = addr, pack_sockaddr(addr, _NATIVE_FAMILY[family])
+        if addr.host != address[0]:
+            return entry  # a name (or a non-canonical literal): not cached
         if len(_SOCKADDRS) >= _SOCKADDR_CACHE_SIZE:
             _SOCKADDRS.clear()
         _SOCKADDRS[key] = entry
         return entry
-    addr = parse_address(family, address)
+    addr = _parse_or_resolve(family, address)
     return addr, pack_sockaddr(addr, _NATIVE_FAMILY[family])
+
+
+def _parse_or_resolve(family: AddressFamily, address: object) -> Address:
+    try:
+        return parse_address(family, address)
+    except ValueError:
+        if not (
+            isinstance(address, tuple)
+            and len(address) in (2, 4)
+            and isinstance(address[0], str)
+            and _is_name(address[0])
+        ):
+            raise
+    host, port = address[0], check_int(address[1], "address port", 0, 0xFFFF)
+    if host == "<broadcast>" and family == AddressFamily.AF_INET:
+        return parse_address(family, ("255.255.255.255", port))
+    from .resolve import getaddrinfo  # the resolver only when a name is given
+
+    for info in getaddrinfo(host, port, family):
+        return parse_address(family, info.sockaddr)
+    raise make_error(
+        WSAError.WSANO_DATA,
+        "getaddrinfo",
+        argument=f"{host!r}, {port}",
+        hint=f"the name has no {family.name} address",
+    )
+
+
+def _is_name(host: str) -> bool:
+    """True for text that is not an IP literal (so the resolver is asked)."""
+    if not host or "\0" in host or "%" in host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return False
 
 
 _SO_LINGER = SocketOption.LINGER.optname
