@@ -54,7 +54,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Callable
+from typing import Callable, Protocol
 
 HERE = pathlib.Path(__file__).resolve().parent
 # Time the checkout's sources when run as a script from anywhere (as bench_matrix.py).
@@ -259,30 +259,25 @@ class Bulk:
 
     def stdlib_send(self, nbytes: int) -> float:
         """``sendall`` *nbytes* with the stdlib; until the peer has acknowledged them all."""
-        data, full, rest = self.data, *divmod(nbytes, self.chunk)
-        with self.peer.watch(self.bound(nbytes), "stdlib sendall"):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-            try:
-                s.connect(self.peer.address)
-                start = time.perf_counter()
-                s.sendall(loopback_peer.HEADER.pack(loopback_peer.SINK, nbytes))
-                for _ in range(full):
-                    s.sendall(data)
-                if rest:
-                    s.sendall(data[:rest])
-                ack = s.recv(1)
-                elapsed = time.perf_counter() - start
-            finally:
-                s.close()
-        if ack != loopback_peer.ACK:
-            raise BenchError(f"stdlib sendall: the peer did not acknowledge {nbytes} bytes")
-        return elapsed
+        return self._send(nbytes, "stdlib", _stdlib_stream)
 
     def winsockx_send(self, nbytes: int) -> float:
         """``sendall`` *nbytes* with winsockx; until the peer has acknowledged them all."""
+        return self._send(nbytes, "winsockx", _winsockx_stream)
+
+    def stdlib_recv(self, nbytes: int) -> float:
+        """``recv_into`` *nbytes* with the stdlib, from the request to the last byte."""
+        return self._recv(nbytes, "stdlib", _stdlib_stream)
+
+    def winsockx_recv(self, nbytes: int) -> float:
+        """``recv_into`` *nbytes* with winsockx, from the request to the last byte."""
+        return self._recv(nbytes, "winsockx", _winsockx_stream)
+
+    def _send(self, nbytes: int, name: str, make: Callable[[], StreamSocket]) -> float:
+        """One contender's timed ``sendall`` of *nbytes* on a socket from *make*."""
         data, full, rest = self.data, *divmod(nbytes, self.chunk)
-        with self.peer.watch(self.bound(nbytes), "winsockx sendall"):
-            s = winsockx.Socket(winsockx.AF_INET, winsockx.SOCK_STREAM, winsockx.IPPROTO_TCP)
+        with self.peer.watch(self.bound(nbytes), f"{name} sendall"):
+            s = make()
             try:
                 s.connect(self.peer.address)
                 start = time.perf_counter()
@@ -296,14 +291,14 @@ class Bulk:
             finally:
                 s.close()
         if ack != loopback_peer.ACK:
-            raise BenchError(f"winsockx sendall: the peer did not acknowledge {nbytes} bytes")
+            raise BenchError(f"{name} sendall: the peer did not acknowledge {nbytes} bytes")
         return elapsed
 
-    def stdlib_recv(self, nbytes: int) -> float:
-        """``recv_into`` *nbytes* with the stdlib, from the request to the last byte."""
+    def _recv(self, nbytes: int, name: str, make: Callable[[], StreamSocket]) -> float:
+        """One contender's timed ``recv_into`` of *nbytes* on a socket from *make*."""
         view = self.buffer
-        with self.peer.watch(self.bound(nbytes), "stdlib recv_into"):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        with self.peer.watch(self.bound(nbytes), f"{name} recv_into"):
+            s = make()
             try:
                 s.connect(self.peer.address)
                 start = time.perf_counter()
@@ -312,32 +307,41 @@ class Bulk:
                 while got < nbytes:
                     n = s.recv_into(view)
                     if not n:
-                        raise BenchError(f"stdlib recv_into: end of stream at {got} bytes")
+                        raise BenchError(f"{name} recv_into: end of stream at {got} bytes")
                     got += n
                 elapsed = time.perf_counter() - start
             finally:
                 s.close()
         return elapsed
 
-    def winsockx_recv(self, nbytes: int) -> float:
-        """``recv_into`` *nbytes* with winsockx, from the request to the last byte."""
-        view = self.buffer
-        with self.peer.watch(self.bound(nbytes), "winsockx recv_into"):
-            s = winsockx.Socket(winsockx.AF_INET, winsockx.SOCK_STREAM, winsockx.IPPROTO_TCP)
-            try:
-                s.connect(self.peer.address)
-                start = time.perf_counter()
-                s.sendall(loopback_peer.HEADER.pack(loopback_peer.SOURCE, nbytes))
-                got = 0
-                while got < nbytes:
-                    n = s.recv_into(view)
-                    if not n:
-                        raise BenchError(f"winsockx recv_into: end of stream at {got} bytes")
-                    got += n
-                elapsed = time.perf_counter() - start
-            finally:
-                s.close()
-        return elapsed
+
+class StreamSocket(Protocol):
+    """What the bulk benchmarks use of a socket: the same calls on both contenders."""
+
+    def connect(self, address: tuple[str, int], /) -> None:
+        """Connect to *address*."""
+
+    def sendall(self, data: bytes, /) -> None:
+        """Send all of *data*."""
+
+    def recv(self, size: int, /) -> bytes:
+        """Receive up to *size* bytes."""
+
+    def recv_into(self, buffer: memoryview, /) -> int:
+        """Receive into *buffer*."""
+
+    def close(self) -> object:
+        """Close the socket."""
+
+
+def _stdlib_stream() -> StreamSocket:
+    """A stdlib TCP socket, blocking, as the bulk benchmarks measure it."""
+    return socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+
+
+def _winsockx_stream() -> StreamSocket:
+    """A winsockx TCP socket, no timeout, as the bulk benchmarks measure it."""
+    return winsockx.Socket(winsockx.AF_INET, winsockx.SOCK_STREAM, winsockx.IPPROTO_TCP)
 
 
 # -- 4. graceful close --------------------------------------------------------------
