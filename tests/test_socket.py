@@ -321,9 +321,9 @@ def test_set_option_rejects_non_option(sockets: Sockets) -> None:
     """set_option and get_option want a SocketOption."""
     sock = sockets.new()
     with pytest.raises(TypeError, match="SocketOption"):
-        sock.set_option(4, True)  # type: ignore[arg-type]
+        sock.set_option(4, True)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="SocketOption"):
-        sock.get_option("SO_REUSEADDR")  # type: ignore[arg-type]
+        sock.get_option("SO_REUSEADDR")  # type: ignore[call-overload]
 
 
 # -- option round trips -----------------------------------------------------------------
@@ -360,7 +360,7 @@ def test_linger_round_trip(sockets: Sockets) -> None:
 def test_linger_bad_type(sockets: Sockets, value: object) -> None:
     """A LINGER value that is not a pair of ints raises TypeError."""
     with pytest.raises(TypeError, match="SO_LINGER"):
-        sockets.new().set_option(SocketOption.LINGER, value)  # type: ignore[arg-type]
+        sockets.new().set_option(SocketOption.LINGER, value)  # type: ignore[call-overload]
 
 
 def test_linger_out_of_range(sockets: Sockets) -> None:
@@ -373,7 +373,7 @@ def test_int_option_bad_value(sockets: Sockets) -> None:
     """An int option refuses a str and a value beyond a C int."""
     sock = sockets.new()
     with pytest.raises(TypeError, match="SO_RCVBUF"):
-        sock.set_option(SocketOption.RCVBUF, "big")  # type: ignore[arg-type]
+        sock.set_option(SocketOption.RCVBUF, "big")  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="C int"):
         sock.set_option(SocketOption.RCVBUF, 2**31)
 

@@ -111,7 +111,13 @@ def options(sock: Socket) -> None:
     sock.set_option(SocketOption.EXCLUSIVEADDRUSE, True)
     sock.set_option(SocketOption.RCVBUF, 65536)
     sock.set_option(SocketOption.LINGER, (1, 5))
-    assert_type(sock.get_option(SocketOption.TYPE), Union[bool, int, tuple[int, int]])
+    assert_type(sock.get_option(SocketOption.TYPE), int)
+    assert_type(sock.get_option(SocketOption.EXCLUSIVEADDRUSE), bool)
+    assert_type(sock.get_option(SocketOption.TCP_NODELAY), bool)
+    assert_type(sock.get_option(SocketOption.SNDBUF), int)
+    assert_type(sock.get_option(SocketOption.LINGER), tuple[int, int])
+    any_option: SocketOption = SocketOption.KEEPALIVE
+    assert_type(sock.get_option(any_option), Union[bool, int, tuple[int, int]])
     assert_type(SocketOption.EXCLUSIVEADDRUSE.c_name, str)
     assert_type(SocketOption.EXCLUSIVEADDRUSE.before_bind, bool)
     assert_type(SocketOption.EXCLUSIVEADDRUSE.level, int)
@@ -121,8 +127,8 @@ def misuse(sock: Socket) -> None:
     """Calls mypy must reject (an unneeded ignore is itself an error under --strict)."""
     sock.bind("127.0.0.1:80")  # type: ignore[arg-type]
     sock.bind(("127.0.0.1", "80"))  # type: ignore[arg-type]
-    sock.set_option("SO_REUSEADDR", True)  # type: ignore[arg-type]
-    sock.set_option(SocketOption.LINGER, "on")  # type: ignore[arg-type]
+    sock.set_option("SO_REUSEADDR", True)  # type: ignore[call-overload]
+    sock.set_option(SocketOption.LINGER, "on")  # type: ignore[call-overload]
     sock.recv_into("text")  # type: ignore[arg-type]
     sock.send("text")  # type: ignore[arg-type]
     sock.settimeout("1")  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ import threading
 import time
 import warnings
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar, Union
+from typing import TYPE_CHECKING, Literal, TypeVar, Union, overload
 
 from . import raw
 from ._backend import WAIT_READ, WAIT_WRITE
@@ -69,6 +69,25 @@ WAKE_INTERVAL = 0.2
 
 OptionValue = Union[bool, int, tuple[int, int]]
 """An option value: ``bool`` for flags, ``int`` for sizes, ``(onoff, seconds)`` for LINGER."""
+
+# The options by value kind, for the typed overloads of get_option/set_option
+# (tests/test_options.py checks these lists against SocketOption.kind).
+_BoolOption = Literal[
+    SocketOption.EXCLUSIVEADDRUSE,
+    SocketOption.REUSEADDR,
+    SocketOption.IPV6_V6ONLY,
+    SocketOption.ACCEPTCONN,
+    SocketOption.KEEPALIVE,
+    SocketOption.BROADCAST,
+    SocketOption.OOBINLINE,
+    SocketOption.TCP_NODELAY,
+]
+_IntOption = Literal[
+    SocketOption.TYPE,
+    SocketOption.SNDBUF,
+    SocketOption.RCVBUF,
+    SocketOption.ERROR,
+]
 
 # The backend every Socket uses; a module global so the I/O core can be tested
 # against a fault-injecting backend (tests/fake_backend.py) by replacing it.
@@ -459,6 +478,14 @@ class Socket:
 
     # -- options ---------------------------------------------------------------
 
+    @overload
+    def set_option(self, option: _BoolOption, value: bool) -> None: ...
+    @overload
+    def set_option(self, option: _IntOption, value: int) -> None: ...
+    @overload
+    def set_option(self, option: Literal[SocketOption.LINGER], value: tuple[int, int]) -> None: ...
+    @overload
+    def set_option(self, option: SocketOption, value: OptionValue) -> None: ...
     def set_option(self, option: SocketOption, value: OptionValue) -> None:
         """Set a socket option.
 
@@ -503,23 +530,32 @@ class Socket:
 
     @staticmethod
     def _encode(option: SocketOption, value: object) -> bytes:
-        if option.kind is OptionKind.BOOL and (type(value) is bool or type(value) is int):
-            return _C_TRUE if value else _C_FALSE
-        if option.kind is OptionKind.LINGER:
+        kind = option.kind
+        if kind is OptionKind.BOOL:
+            # A flag: bool, or the 0/1 ints the stdlib's setsockopt habit passes.
+            if type(value) is bool or (type(value) is int and value in (0, 1)):
+                return _C_TRUE if value else _C_FALSE
+            raise TypeError(f"{option.c_name} is a flag: its value must be a bool, not {value!r}")
+        if kind is OptionKind.LINGER:
             onoff, seconds = check_int_pair(value, f"{option.c_name} value (onoff, seconds)")
             if not (0 <= onoff <= 0xFFFF and 0 <= seconds <= 0xFFFF):
                 raise ValueError(f"{option.c_name} onoff and seconds must be 0-65535, got {value}")
             return _backend.pack_linger(onoff, seconds)
-        if not isinstance(value, int):
-            raise TypeError(
-                f"{option.c_name} value must be a bool or int, not {type(value).__name__}"
-            )
-        if option.kind is OptionKind.BOOL:
-            return _C_TRUE if value else _C_FALSE
+        if isinstance(value, bool) or not isinstance(value, int):
+            # True is never a buffer size: set_option(SNDBUF, True) is a mistake.
+            raise TypeError(f"{option.c_name} value must be an int, not {type(value).__name__}")
         if not -(2**31) <= value < 2**31:
             raise ValueError(f"{option.c_name} value must fit a C int, got {value}")
         return int(value).to_bytes(4, sys.byteorder, signed=True)
 
+    @overload
+    def get_option(self, option: _BoolOption) -> bool: ...
+    @overload
+    def get_option(self, option: _IntOption) -> int: ...
+    @overload
+    def get_option(self, option: Literal[SocketOption.LINGER]) -> tuple[int, int]: ...
+    @overload
+    def get_option(self, option: SocketOption) -> OptionValue: ...
     def get_option(self, option: SocketOption) -> OptionValue:
         """Read a socket option: ``bool`` for flags, ``int`` for sizes, a pair for LINGER."""
         if type(option) is not SocketOption:
