@@ -69,7 +69,7 @@ class AddrInfo(NamedTuple):
     proto: int
     """The protocol number (``IPPROTO_TCP``, ``IPPROTO_UDP``, or 0)."""
     canonname: str
-    """The canonical name, with ``winsockx.resolve.AI_CANONNAME`` on the first entry; else ``""``."""
+    """The canonical name with ``AI_CANONNAME`` (first entry only); else ``""``."""
     sockaddr: Address
     """The address, equal to the stdlib's ``(host, port)`` or
     ``(host, port, flowinfo, scope_id)`` tuple."""
