@@ -315,6 +315,16 @@ class Bulk:
         return elapsed
 
 
+def _read_request(conn: StreamSocket, size: int, name: str) -> None:
+    """Read the *size*-byte request off *conn* (the same work for both contenders)."""
+    data = conn.recv(size)
+    while len(data) < size:
+        more = conn.recv(size - len(data))
+        if not more:
+            raise BenchError(f"{name} server: the request ended early")
+        data += more
+
+
 class StreamSocket(Protocol):
     """What the bulk benchmarks use of a socket: the same calls on both contenders."""
 
@@ -511,12 +521,7 @@ class Server:
             try:
                 start = time.perf_counter()
                 conn, _ = listener.accept()
-                data = conn.recv(size)
-                while len(data) < size:
-                    more = conn.recv(size - len(data))
-                    if not more:
-                        raise BenchError("stdlib server: the request ended early")
-                    data += more
+                _read_request(conn, size, "stdlib")
                 conn.sendall(response)
                 if graceful:
                     conn.shutdown(socket.SHUT_WR)
@@ -542,12 +547,7 @@ class Server:
             try:
                 start = time.perf_counter()
                 conn, _ = listener.accept()
-                data = conn.recv(size)
-                while len(data) < size:
-                    more = conn.recv(size - len(data))
-                    if not more:
-                        raise BenchError("winsockx server: the request ended early")
-                    data += more
+                _read_request(conn, size, "winsockx")
                 conn.sendall(response)
                 report = conn.close()
                 total += time.perf_counter() - start

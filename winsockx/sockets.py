@@ -155,6 +155,14 @@ def _protocol(value: object) -> Protocol | int:
         return value
 
 
+def _want(buffer: Buffer, nbytes: object) -> int:
+    """How many bytes a ``recv*_into`` call reads: *nbytes*, or all of *buffer* for 0."""
+    size = memoryview(buffer).nbytes
+    if type(nbytes) is not int or not 0 <= nbytes <= size:
+        nbytes = check_int(nbytes, "nbytes", 0, size)
+    return nbytes or size
+
+
 def _closed_error(what: str) -> SocketClosedError:
     return SocketClosedError(f"this winsockx.Socket is {what}; create a new one")
 
@@ -723,10 +731,7 @@ class Socket:
 
     def recv_into(self, buffer: Buffer, nbytes: int = 0) -> int:
         """Receive into *buffer* without copying; *nbytes* 0 means the whole buffer."""
-        size = memoryview(buffer).nbytes
-        if type(nbytes) is not int or not 0 <= nbytes <= size:
-            check_int(nbytes, "nbytes", 0, size)
-        want = nbytes or size
+        want = _want(buffer, nbytes)
         h = self._enter()
         try:
             deadline = self._deadline()
@@ -792,10 +797,7 @@ class Socket:
 
     def recvfrom_into(self, buffer: Buffer, nbytes: int = 0) -> tuple[int, Address]:
         """Receive one datagram into *buffer* (*nbytes* 0: all of it) and its sender."""
-        size = memoryview(buffer).nbytes
-        if type(nbytes) is not int or not 0 <= nbytes <= size:
-            check_int(nbytes, "nbytes", 0, size)
-        want = nbytes or size
+        want = _want(buffer, nbytes)
         h = self._enter()
         try:
             deadline = self._deadline()
