@@ -94,8 +94,7 @@ _IntOption = Literal[
 _backend = raw.backend
 
 _DRAIN_CHUNK = 65536
-_INT = (1).to_bytes(4, sys.byteorder)
-_C_TRUE = _INT
+_C_TRUE = (1).to_bytes(4, sys.byteorder)  # a C int 1, in the machine's byte order
 _C_FALSE = bytes(4)
 _MAX_BACKLOG = 0x7FFFFFFF
 # Time close() keeps for itself past drain_timeout: waking other threads' calls and
