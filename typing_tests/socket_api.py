@@ -16,6 +16,7 @@ from winsockx import (
     CloseReport,
     IPv4Address,
     IPv6Address,
+    OptionRule,
     Protocol,
     ShutdownHow,
     Socket,
@@ -116,11 +117,29 @@ def options(sock: Socket) -> None:
     assert_type(sock.get_option(SocketOption.TCP_NODELAY), bool)
     assert_type(sock.get_option(SocketOption.SNDBUF), int)
     assert_type(sock.get_option(SocketOption.LINGER), tuple[int, int])
+    sock.set_option(SocketOption.RCVTIMEO, 1.5)
+    sock.set_option(SocketOption.SNDTIMEO, 2)
+    sock.set_option(SocketOption.TCP_KEEPIDLE, 30)
+    sock.set_option(SocketOption.DONTLINGER, True)
+    assert_type(sock.get_option(SocketOption.RCVTIMEO), float)
+    assert_type(sock.get_option(SocketOption.SNDTIMEO), float)
+    assert_type(sock.get_option(SocketOption.TCP_KEEPIDLE), int)
+    assert_type(sock.get_option(SocketOption.TCP_KEEPCNT), int)
+    assert_type(sock.get_option(SocketOption.TCP_KEEPINTVL), int)
+    assert_type(sock.get_option(SocketOption.DONTLINGER), bool)
+    assert_type(sock.get_option(SocketOption.REUSE_UNICASTPORT), bool)
+    assert_type(sock.get_option(SocketOption.CONDITIONAL_ACCEPT), bool)
     any_option: SocketOption = SocketOption.KEEPALIVE
-    assert_type(sock.get_option(any_option), Union[bool, int, tuple[int, int]])
+    assert_type(sock.get_option(any_option), Union[bool, int, float, tuple[int, int]])
     assert_type(SocketOption.EXCLUSIVEADDRUSE.c_name, str)
     assert_type(SocketOption.EXCLUSIVEADDRUSE.before_bind, bool)
     assert_type(SocketOption.EXCLUSIVEADDRUSE.level, int)
+    assert_type(SocketOption.CONDITIONAL_ACCEPT.rule, OptionRule)
+    assert_type(SocketOption.CONDITIONAL_ACCEPT.windows_only, bool)
+    assert_type(SocketOption.KEEPALIVE.posix, Union[tuple[str, str], str])
+    sock.set_keepalive(True, idle=60, interval=1.5)
+    sock.set_udp_connreset(False)
+    sock.set_udp_netreset(False)
 
 
 def misuse(sock: Socket) -> None:
@@ -129,6 +148,8 @@ def misuse(sock: Socket) -> None:
     sock.bind(("127.0.0.1", "80"))  # type: ignore[arg-type]
     sock.set_option("SO_REUSEADDR", True)  # type: ignore[call-overload]
     sock.set_option(SocketOption.LINGER, "on")  # type: ignore[call-overload]
+    sock.set_option(SocketOption.RCVTIMEO, "1s")  # type: ignore[call-overload]
+    sock.set_keepalive("yes")  # type: ignore[arg-type]
     sock.recv_into("text")  # type: ignore[arg-type]
     sock.send("text")  # type: ignore[arg-type]
     sock.settimeout("1")  # type: ignore[arg-type]

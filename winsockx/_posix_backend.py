@@ -50,6 +50,7 @@ from ._failure import OsFailure  # noqa: E402
 from ._libc import libc  # noqa: E402
 from ._libc_ffi import ffi  # noqa: E402
 from .address import SOCKADDR_STORAGE_SIZE  # noqa: E402
+from .constants import OptionKind, SocketOption  # noqa: E402
 from .errors import WSAError  # noqa: E402
 from .results import WSAData  # noqa: E402
 
@@ -70,29 +71,44 @@ _ERROR_KEY = (_WS_SOL_SOCKET, _WS_SO_ERROR)
 _FAMILIES = {0: _stdsocket.AF_UNSPEC, 2: _stdsocket.AF_INET, 23: _stdsocket.AF_INET6}
 _FAMILIES_BACK = {v: k for k, v in _FAMILIES.items()}
 _TYPES = {1: _stdsocket.SOCK_STREAM, 2: _stdsocket.SOCK_DGRAM, 3: _stdsocket.SOCK_RAW}
-# (Winsock level, Winsock optname) -> (host level, host optname).
-_OPTIONS: dict[tuple[int, int], tuple[int, int]] = {
-    _REUSE_KEY: (_stdsocket.SOL_SOCKET, _stdsocket.SO_REUSEADDR),
-    (_WS_SOL_SOCKET, 0x1008): (_stdsocket.SOL_SOCKET, _stdsocket.SO_TYPE),
-    (_WS_SOL_SOCKET, 0x0002): (_stdsocket.SOL_SOCKET, _stdsocket.SO_ACCEPTCONN),
-    (_WS_SOL_SOCKET, 0x0008): (_stdsocket.SOL_SOCKET, _stdsocket.SO_KEEPALIVE),
-    (_WS_SOL_SOCKET, 0x0020): (_stdsocket.SOL_SOCKET, _stdsocket.SO_BROADCAST),
-    (_WS_SOL_SOCKET, 0x0080): (_stdsocket.SOL_SOCKET, _stdsocket.SO_LINGER),
-    (_WS_SOL_SOCKET, 0x0100): (_stdsocket.SOL_SOCKET, _stdsocket.SO_OOBINLINE),
-    (_WS_SOL_SOCKET, 0x1001): (_stdsocket.SOL_SOCKET, _stdsocket.SO_SNDBUF),
-    (_WS_SOL_SOCKET, 0x1002): (_stdsocket.SOL_SOCKET, _stdsocket.SO_RCVBUF),
-    _ERROR_KEY: (_stdsocket.SOL_SOCKET, _stdsocket.SO_ERROR),
-    (_WS_IPPROTO_IPV6, _WS_IPV6_V6ONLY): (_stdsocket.IPPROTO_IPV6, _stdsocket.IPV6_V6ONLY),
-    (6, 0x0001): (_stdsocket.IPPROTO_TCP, _stdsocket.TCP_NODELAY),
-}
+_LINGER_KEY = (_WS_SOL_SOCKET, 0x0080)
+_DONTLINGER_KEY = (_WS_SOL_SOCKET, ~0x0080)
+
+
+def _native_options() -> dict[tuple[int, int], tuple[int, int]]:
+    """(Winsock level, Winsock optname) -> (host level, host optname), from SocketOption.
+
+    Options the table marks Windows only or emulated, and mapped names this host's
+    socket module lacks, are left out: setsockopt/getsockopt refuse them.
+    """
+    mapping: dict[tuple[int, int], tuple[int, int]] = {}
+    for option in SocketOption:
+        if isinstance(option.posix, tuple):
+            level = getattr(_stdsocket, option.posix[0], None)
+            name = getattr(_stdsocket, option.posix[1], None)
+            if isinstance(level, int) and isinstance(name, int):
+                mapping[(option.level, option.optname)] = (level, name)
+    return mapping
+
+
+_OPTIONS = _native_options()
+# Options whose Winsock value is a DWORD of milliseconds and POSIX's a struct timeval.
+_TIMEOUT_KEYS = frozenset(
+    (o.level, o.optname) for o in SocketOption if o.kind is OptionKind.TIMEOUT
+)
 _SOL_SOCKET = _stdsocket.SOL_SOCKET
 _SO_REUSEADDR = _stdsocket.SO_REUSEADDR
+_SO_LINGER = _stdsocket.SO_LINGER
 # The options getsockopt_int passes straight to the kernel as a C int.
 _INT_OPTIONS = {
     key: native
     for key, native in _OPTIONS.items()
-    if key not in (_ERROR_KEY, (_WS_SOL_SOCKET, 0x0080))  # SO_ERROR is mapped; LINGER a pair
+    # SO_ERROR is mapped, LINGER a pair, the timeouts a timeval.
+    if key not in (_ERROR_KEY, _LINGER_KEY) and key not in _TIMEOUT_KEYS
 }
+# struct timeval { time_t tv_sec; suseconds_t tv_usec; }: two C longs on Linux and macOS.
+_TIMEVAL = struct.Struct("@ll")
+_DWORD = struct.Struct("=I")
 _SO_REUSEPORT: int | None = getattr(_stdsocket, "SO_REUSEPORT", None)
 # SO_COOKIE (Linux 4.6+, asm-generic/socket.h): a 64-bit socket identity the kernel
 # never hands out twice, unlike a descriptor number. Python 3.11's socket module
@@ -187,6 +203,21 @@ def _fail(err: int, saved: int) -> OsFailure:
     code = _WSA_CODE(err)
     _last.code = 0 if code is None else int(code)
     return OsFailure(code, err)
+
+
+def _timeval_from_ms(value: bytes) -> bytes:
+    """A Winsock timeout (a DWORD of milliseconds) as a struct timeval."""
+    if len(value) < _DWORD.size:
+        raise _refuse(WSAError.WSAEFAULT)  # Winsock's answer to a short option buffer
+    ms = _DWORD.unpack_from(value)[0]
+    return _TIMEVAL.pack(ms // 1000, ms % 1000 * 1000)
+
+
+def _ms_from_timeval(data: bytes) -> bytes:
+    """A struct timeval as a Winsock timeout: whole milliseconds, rounded up."""
+    seconds, micros = _TIMEVAL.unpack_from(data.ljust(_TIMEVAL.size, b"\0"))
+    ms = seconds * 1000 + -(-micros // 1000)
+    return _DWORD.pack(min(max(ms, 0), 0xFFFFFFFF))
 
 
 def _refuse(code: WSAError) -> OsFailure:
@@ -475,6 +506,14 @@ class PosixBackend:
             self._exclusive.discard(cookie)
         ffi.errno = saved
 
+    def _set_dontlinger(self, handle: int, dontlinger: bool, saved: int) -> None:
+        """SO_DONTLINGER, as Winsock has it: SO_LINGER's onoff, its seconds kept."""
+        seconds = _LINGER.unpack(self.getsockopt(handle, *_LINGER_KEY, _LINGER.size))[1]
+        data = _LINGER.pack(0 if dontlinger else 1, seconds)
+        if _c_setsockopt(handle, _SOL_SOCKET, _SO_LINGER, ffi.from_buffer(data), len(data)) < 0:
+            raise _fail(ffi.errno, saved)
+        ffi.errno = saved
+
     def setsockopt(self, handle: int, level: int, optname: int, value: bytes) -> None:
         if not self._starts:
             raise _refuse(WSAError.WSANOTINITIALISED)
@@ -483,9 +522,14 @@ class PosixBackend:
         if key == _EXCLUSIVE_KEY:
             self._set_exclusive(handle, any(value), saved)
             return
+        if key == _DONTLINGER_KEY:
+            self._set_dontlinger(handle, any(value), saved)
+            return
         native = _OPTIONS.get(key)
         if native is None:
             raise _refuse(WSAError.WSAENOPROTOOPT)
+        if key in _TIMEOUT_KEYS:
+            value = _timeval_from_ms(value)
         reuse = key == _REUSE_KEY and any(value)
         if reuse and handle in self._exclusive_fds:
             ffi.errno = saved
@@ -516,15 +560,22 @@ class PosixBackend:
                 raise _fail(ffi.errno, saved)
             ffi.errno = saved
             return _INT.pack(1 if cookie in self._exclusive else 0)[:size]
+        if key == _DONTLINGER_KEY:
+            onoff = _LINGER.unpack(self.getsockopt(handle, *_LINGER_KEY, _LINGER.size))[0]
+            return _INT.pack(0 if onoff else 1)[:size]
         native = _OPTIONS.get(key)
         if native is None:
             raise _refuse(WSAError.WSAENOPROTOOPT)
+        if key in _TIMEOUT_KEYS:
+            size = max(size, _TIMEVAL.size)
         buf = ffi.new("char[]", size)
         length = ffi.new("socklen_t *", size)
         if _c_getsockopt(handle, native[0], native[1], buf, length) < 0:
             raise _fail(ffi.errno, saved)
         ffi.errno = saved
         data = bytes(ffi.buffer(buf, length[0]))
+        if key in _TIMEOUT_KEYS:
+            return _ms_from_timeval(data)
         if key == _ERROR_KEY and len(data) >= 4:
             err = _INT.unpack_from(data)[0]
             code = _WSA_CODE(err) if err else 0

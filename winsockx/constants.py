@@ -25,6 +25,7 @@ __all__ = [
     "AF_INET",
     "AF_INET6",
     "AF_UNSPEC",
+    "EMULATED",
     "IPPROTO_IP",
     "IPPROTO_IPV6",
     "IPPROTO_TCP",
@@ -33,8 +34,10 @@ __all__ = [
     "SOCK_RAW",
     "SOCK_STREAM",
     "SOL_SOCKET",
+    "WINDOWS_ONLY",
     "AddressFamily",
     "OptionKind",
+    "OptionRule",
     "Protocol",
     "ShutdownHow",
     "SocketOption",
@@ -111,7 +114,7 @@ class ShutdownHow(enum.IntEnum):
 
 
 class OptionKind(enum.Enum):
-    """How an option's value is passed: a boolean, an integer, or a linger pair."""
+    """How an option's value is passed: a boolean, an integer, a linger pair or a time."""
 
     BOOL = "bool"
     """An ``int``-sized flag; values are read back as ``bool``."""
@@ -119,56 +122,184 @@ class OptionKind(enum.Enum):
     """An ``int``."""
     LINGER = "linger"
     """A ``(onoff, seconds)`` pair (``struct linger``)."""
+    TIMEOUT = "timeout"
+    """A time in seconds, as a ``float``; ``0.0`` means no limit.  Winsock takes a
+    ``DWORD`` of milliseconds, POSIX a ``struct timeval``."""
+
+
+class OptionRule(enum.Enum):
+    """When an option may be set on a :class:`winsockx.Socket`."""
+
+    ANYTIME = "anytime"
+    """Whenever the socket is open."""
+    BEFORE_BIND = "before bind"
+    """Only before ``bind()`` (or anything that binds implicitly): the stack reads
+    it at bind time and ignores it later without an error."""
+    BEFORE_LISTEN = "before listen"
+    """Only before ``listen()``: the stack reads it when the socket starts listening."""
+
+
+WINDOWS_ONLY: Final = "Windows only"
+"""The :attr:`SocketOption.posix` of an option POSIX systems do not have: the
+POSIX backend refuses it with ``WSAENOPROTOOPT`` (10042) and says so."""
+EMULATED: Final = "emulated"
+"""The :attr:`SocketOption.posix` of an option the POSIX backend provides itself
+(``SO_EXCLUSIVEADDRUSE``, from its own table of exclusive sockets;
+``SO_DONTLINGER``, through ``SO_LINGER``)."""
 
 
 class SocketOption(enum.Enum):
-    """Socket options, each with its Winsock level and number.
+    """Socket options: the one table of their Winsock level and number, value kind,
+    rule and POSIX counterpart.
 
-    Members are named without the ``SO_`` prefix. ``before_bind`` marks the
-    options that only take effect when set before ``bind()``; Winsock accepts
-    them later and silently ignores them, so :class:`winsockx.Socket` refuses
-    that with :class:`winsockx.OptionOrderError`.
+    Members are named without the ``SO_`` prefix.  Each member's value is
+    ``(level, optname, kind, rule, posix)``:
+
+    * ``level`` and ``optname``: Winsock's numbers (``winsock2.h``,
+      ``ws2ipdef.h``), on every platform;
+    * ``kind``: the :class:`OptionKind` of the value;
+    * ``rule``: the :class:`OptionRule`.  Options read at bind time (or at
+      listen time) are accepted later by Winsock and silently ignored, so
+      :class:`winsockx.Socket` refuses that with :class:`winsockx.OptionOrderError`;
+    * ``posix``: the ``(level, option)`` names in the stdlib :mod:`socket`
+      module the POSIX backend maps the option to, :data:`EMULATED`, or
+      :data:`WINDOWS_ONLY`.  A mapped name the host lacks (``TCP_KEEPIDLE``
+      before macOS 10.15, say) is refused like a Windows-only option.
 
     >>> SocketOption.EXCLUSIVEADDRUSE.level == SOL_SOCKET
     True
     >>> SocketOption.EXCLUSIVEADDRUSE.optname
     -5
+    >>> SocketOption.CONDITIONAL_ACCEPT.rule
+    <OptionRule.BEFORE_LISTEN: 'before listen'>
+    >>> SocketOption.KEEPALIVE.posix
+    ('SOL_SOCKET', 'SO_KEEPALIVE')
     """
 
     # SO_EXCLUSIVEADDRUSE is defined as ((int)(~SO_REUSEADDR)), i.e. -5.
-    EXCLUSIVEADDRUSE = (SOL_SOCKET, ~0x0004, OptionKind.BOOL, True)
+    EXCLUSIVEADDRUSE = (SOL_SOCKET, ~0x0004, OptionKind.BOOL, OptionRule.BEFORE_BIND, EMULATED)
     """``SO_EXCLUSIVEADDRUSE``: no other socket may bind this address and port."""
-    REUSEADDR = (SOL_SOCKET, 0x0004, OptionKind.BOOL, True)
+    REUSEADDR = (
+        SOL_SOCKET,
+        0x0004,
+        OptionKind.BOOL,
+        OptionRule.BEFORE_BIND,
+        ("SOL_SOCKET", "SO_REUSEADDR"),
+    )
     """``SO_REUSEADDR``: allow binding an address and port already in use."""
-    IPV6_V6ONLY = (41, 27, OptionKind.BOOL, True)
+    REUSE_UNICASTPORT = (SOL_SOCKET, 0x3007, OptionKind.BOOL, OptionRule.BEFORE_BIND, WINDOWS_ONLY)
+    """``SO_REUSE_UNICASTPORT`` (Windows 10+): let connections share a local port,
+    chosen at ``connect()`` rather than at an implicit bind."""
+    IPV6_V6ONLY = (41, 27, OptionKind.BOOL, OptionRule.BEFORE_BIND, ("IPPROTO_IPV6", "IPV6_V6ONLY"))
     """``IPV6_V6ONLY`` (level ``IPPROTO_IPV6``): off makes an AF_INET6 socket dual stack."""
-    TYPE = (SOL_SOCKET, 0x1008, OptionKind.INT, False)
+    CONDITIONAL_ACCEPT = (
+        SOL_SOCKET,
+        0x3002,
+        OptionKind.BOOL,
+        OptionRule.BEFORE_LISTEN,
+        WINDOWS_ONLY,
+    )
+    """``SO_CONDITIONAL_ACCEPT``: the stack completes no handshake until the
+    application accepts (set before ``listen()``)."""
+    TYPE = (SOL_SOCKET, 0x1008, OptionKind.INT, OptionRule.ANYTIME, ("SOL_SOCKET", "SO_TYPE"))
     """``SO_TYPE`` (read only): the socket type."""
-    ACCEPTCONN = (SOL_SOCKET, 0x0002, OptionKind.BOOL, False)
+    ACCEPTCONN = (
+        SOL_SOCKET,
+        0x0002,
+        OptionKind.BOOL,
+        OptionRule.ANYTIME,
+        ("SOL_SOCKET", "SO_ACCEPTCONN"),
+    )
     """``SO_ACCEPTCONN`` (read only): whether the socket is listening."""
-    KEEPALIVE = (SOL_SOCKET, 0x0008, OptionKind.BOOL, False)
-    """``SO_KEEPALIVE``: send keep-alive probes on a connection."""
-    BROADCAST = (SOL_SOCKET, 0x0020, OptionKind.BOOL, False)
+    KEEPALIVE = (
+        SOL_SOCKET,
+        0x0008,
+        OptionKind.BOOL,
+        OptionRule.ANYTIME,
+        ("SOL_SOCKET", "SO_KEEPALIVE"),
+    )
+    """``SO_KEEPALIVE``: send keep-alive probes on a connection (times:
+    ``TCP_KEEPIDLE`` and ``TCP_KEEPINTVL``, or :meth:`winsockx.Socket.set_keepalive`)."""
+    BROADCAST = (
+        SOL_SOCKET,
+        0x0020,
+        OptionKind.BOOL,
+        OptionRule.ANYTIME,
+        ("SOL_SOCKET", "SO_BROADCAST"),
+    )
     """``SO_BROADCAST``: allow sending to broadcast addresses."""
-    LINGER = (SOL_SOCKET, 0x0080, OptionKind.LINGER, False)
+    LINGER = (
+        SOL_SOCKET,
+        0x0080,
+        OptionKind.LINGER,
+        OptionRule.ANYTIME,
+        ("SOL_SOCKET", "SO_LINGER"),
+    )
     """``SO_LINGER``: ``(onoff, seconds)``. ``(1, 0)`` resets connections on close
     and loses unacknowledged data; the Winsock documentation discourages it."""
-    OOBINLINE = (SOL_SOCKET, 0x0100, OptionKind.BOOL, False)
+    # SO_DONTLINGER is defined as ((int)(~SO_LINGER)).
+    DONTLINGER = (SOL_SOCKET, ~0x0080, OptionKind.BOOL, OptionRule.ANYTIME, EMULATED)
+    """``SO_DONTLINGER``: true is ``SO_LINGER``'s ``onoff`` off (its seconds kept)."""
+    OOBINLINE = (
+        SOL_SOCKET,
+        0x0100,
+        OptionKind.BOOL,
+        OptionRule.ANYTIME,
+        ("SOL_SOCKET", "SO_OOBINLINE"),
+    )
     """``SO_OOBINLINE``: urgent data arrives in the normal stream."""
-    SNDBUF = (SOL_SOCKET, 0x1001, OptionKind.INT, False)
+    SNDBUF = (SOL_SOCKET, 0x1001, OptionKind.INT, OptionRule.ANYTIME, ("SOL_SOCKET", "SO_SNDBUF"))
     """``SO_SNDBUF``: send buffer size in bytes."""
-    RCVBUF = (SOL_SOCKET, 0x1002, OptionKind.INT, False)
+    RCVBUF = (SOL_SOCKET, 0x1002, OptionKind.INT, OptionRule.ANYTIME, ("SOL_SOCKET", "SO_RCVBUF"))
     """``SO_RCVBUF``: receive buffer size in bytes."""
-    ERROR = (SOL_SOCKET, 0x1007, OptionKind.INT, False)
+    SNDTIMEO = (
+        SOL_SOCKET,
+        0x1005,
+        OptionKind.TIMEOUT,
+        OptionRule.ANYTIME,
+        ("SOL_SOCKET", "SO_SNDTIMEO"),
+    )
+    """``SO_SNDTIMEO``: the limit, in seconds, on a blocking send (``0.0``: none)."""
+    RCVTIMEO = (
+        SOL_SOCKET,
+        0x1006,
+        OptionKind.TIMEOUT,
+        OptionRule.ANYTIME,
+        ("SOL_SOCKET", "SO_RCVTIMEO"),
+    )
+    """``SO_RCVTIMEO``: the limit, in seconds, on a blocking receive (``0.0``: none)."""
+    ERROR = (SOL_SOCKET, 0x1007, OptionKind.INT, OptionRule.ANYTIME, ("SOL_SOCKET", "SO_ERROR"))
     """``SO_ERROR`` (read only, clears on read): the pending error code."""
-    TCP_NODELAY = (6, 0x0001, OptionKind.BOOL, False)
+    TCP_NODELAY = (6, 0x0001, OptionKind.BOOL, OptionRule.ANYTIME, ("IPPROTO_TCP", "TCP_NODELAY"))
     """``TCP_NODELAY`` (level ``IPPROTO_TCP``): disable Nagle's algorithm."""
+    # ws2ipdef.h names 3 TCP_KEEPALIVE; the stdlib calls it TCP_KEEPIDLE everywhere.
+    TCP_KEEPIDLE = (6, 3, OptionKind.INT, OptionRule.ANYTIME, ("IPPROTO_TCP", "TCP_KEEPIDLE"))
+    """``TCP_KEEPIDLE`` (Winsock's ``TCP_KEEPALIVE``, Windows 10 1709+): seconds of
+    idleness before the first keep-alive probe."""
+    TCP_KEEPCNT = (6, 16, OptionKind.INT, OptionRule.ANYTIME, ("IPPROTO_TCP", "TCP_KEEPCNT"))
+    """``TCP_KEEPCNT`` (Windows 10 1703+): probes without an answer before the
+    connection is dropped."""
+    TCP_KEEPINTVL = (6, 17, OptionKind.INT, OptionRule.ANYTIME, ("IPPROTO_TCP", "TCP_KEEPINTVL"))
+    """``TCP_KEEPINTVL`` (Windows 10 1703+): seconds between keep-alive probes."""
 
-    def __init__(self, level: int, optname: int, kind: OptionKind, before_bind: bool) -> None:
+    def __init__(
+        self,
+        level: int,
+        optname: int,
+        kind: OptionKind,
+        rule: OptionRule,
+        posix: tuple[str, str] | str,
+    ) -> None:
         self.level = level
         self.optname = optname
         self.kind = kind
-        self.before_bind = before_bind
+        self.rule = rule
+        self.posix = posix
+
+    @property
+    def before_bind(self) -> bool:
+        """Whether the option only takes effect when set before ``bind()``."""
+        return self.rule is OptionRule.BEFORE_BIND
 
     @property
     def c_name(self) -> str:
@@ -176,6 +307,15 @@ class SocketOption(enum.Enum):
         if self.level == SOL_SOCKET:
             return "SO_" + self.name
         return self.name
+
+    @property
+    def windows_only(self) -> bool:
+        """Whether POSIX systems lack the option (the POSIX backend refuses it).
+
+        >>> SocketOption.CONDITIONAL_ACCEPT.windows_only
+        True
+        """
+        return self.posix == WINDOWS_ONLY
 
 
 AF_UNSPEC = AddressFamily.AF_UNSPEC

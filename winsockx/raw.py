@@ -127,15 +127,32 @@ def _socket_label(family: int, type: int, proto: int) -> str:
     )
 
 
+def _unsupported_hint(level: int, optname: int) -> str | None:
+    """Why the POSIX backend refused an option of the table (WSAENOPROTOOPT), or None."""
+    option = _OPTIONS.get((level, optname))
+    if option is None or backend.name != "posix":
+        return None
+    if option.windows_only:
+        return f"{option.c_name} exists only on Windows; POSIX systems have no equivalent."
+    if isinstance(option.posix, tuple):
+        return f"This system's socket module has no {option.posix[1]}, so it is not available here."
+    return None
+
+
 def _setsockopt_failed(failure: OsFailure, level: int, optname: int) -> WinsockError:
     hint = _hint("setsockopt", failure)
     if failure.winerror == WSAError.WSAEINVAL and _OPTIONS.get((level, optname)) not in _REUSE_PAIR:
         hint = None
+    if failure.winerror == WSAError.WSAENOPROTOOPT:
+        hint = _unsupported_hint(level, optname)
     return failure.error("setsockopt", argument=_option_label(level, optname), hint=hint)
 
 
 def _getsockopt_failed(failure: OsFailure, level: int, optname: int) -> WinsockError:
-    return _failed("getsockopt", failure, _option_label(level, optname))
+    hint = _hint("getsockopt", failure)
+    if failure.winerror == WSAError.WSAENOPROTOOPT:
+        hint = _unsupported_hint(level, optname)
+    return failure.error("getsockopt", argument=_option_label(level, optname), hint=hint)
 
 
 def _bind_failed(failure: OsFailure, addr: Address) -> WinsockError:

@@ -22,6 +22,7 @@ import builtins
 import contextlib
 import ipaddress
 import math
+import struct
 import sys
 import threading
 import time
@@ -38,6 +39,7 @@ from .constants import (
     SOL_SOCKET,
     AddressFamily,
     OptionKind,
+    OptionRule,
     Protocol,
     ShutdownHow,
     SocketOption,
@@ -55,6 +57,9 @@ from .errors import (
 from .results import CloseReason, CloseReport
 from .session import ensure_started
 
+if sys.platform == "win32":
+    from ._ws2_32_backend import Ws2Backend
+
 if TYPE_CHECKING:
     from typing_extensions import Buffer, Self
 
@@ -67,18 +72,22 @@ DEFAULT_DRAIN_LIMIT = 4 * 1024 * 1024
 WAKE_INTERVAL = 0.2
 """Seconds between the checks a waiting call makes for a ``close()`` from another thread."""
 
-OptionValue = Union[bool, int, tuple[int, int]]
-"""An option value: ``bool`` for flags, ``int`` for sizes, ``(onoff, seconds)`` for LINGER."""
+OptionValue = Union[bool, int, float, tuple[int, int]]
+"""An option value: ``bool`` for flags, ``int`` for sizes and counts, ``float``
+seconds for the timeouts, ``(onoff, seconds)`` for LINGER."""
 
 # The options by value kind, for the typed overloads of get_option/set_option
 # (tests/test_options.py checks these lists against SocketOption.kind).
 _BoolOption = Literal[
     SocketOption.EXCLUSIVEADDRUSE,
     SocketOption.REUSEADDR,
+    SocketOption.REUSE_UNICASTPORT,
     SocketOption.IPV6_V6ONLY,
+    SocketOption.CONDITIONAL_ACCEPT,
     SocketOption.ACCEPTCONN,
     SocketOption.KEEPALIVE,
     SocketOption.BROADCAST,
+    SocketOption.DONTLINGER,
     SocketOption.OOBINLINE,
     SocketOption.TCP_NODELAY,
 ]
@@ -87,7 +96,11 @@ _IntOption = Literal[
     SocketOption.SNDBUF,
     SocketOption.RCVBUF,
     SocketOption.ERROR,
+    SocketOption.TCP_KEEPIDLE,
+    SocketOption.TCP_KEEPCNT,
+    SocketOption.TCP_KEEPINTVL,
 ]
+_TimeoutOption = Literal[SocketOption.SNDTIMEO, SocketOption.RCVTIMEO]
 
 # The backend every Socket uses; a module global so the I/O core can be tested
 # against a fault-injecting backend (tests/fake_backend.py) by replacing it.
@@ -210,9 +223,12 @@ class Socket:
         "_finish",
         "_handle",
         "_linger",
+        "_listening",
         "_proto",
+        "_rcvtimeo",
         "_report",
         "_shut",
+        "_sndtimeo",
         "_timeout",
         "_type",
         "_users",
@@ -263,11 +279,16 @@ class Socket:
         type: SocketType,
         proto: Protocol | int,
         linger: tuple[int, int] | None,
+        rcvtimeo: float | None = None,
+        sndtimeo: float | None = None,
     ) -> Socket:
         """Wrap a connected handle returned by ``accept``."""
         sock = cls.__new__(cls)
         sock._init(handle, family, type, proto, True)
-        sock._linger = linger  # accepted sockets inherit the listener's options
+        # Accepted sockets inherit the listener's options, these among them.
+        sock._linger = linger
+        sock._rcvtimeo = rcvtimeo
+        sock._sndtimeo = sndtimeo
         return sock
 
     def _init(
@@ -298,6 +319,11 @@ class Socket:
         # Whoever pops this token calls closesocket: the closer, or the last call out.
         self._finish: list[bool] = [True]
         self._linger: tuple[int, int] | None = None
+        self._listening = False
+        # SO_RCVTIMEO / SO_SNDTIMEO in seconds (None: not set), the limits of a
+        # blocking socket's receives and sends (see set_option).
+        self._rcvtimeo: float | None = None
+        self._sndtimeo: float | None = None
         # What the application shut down itself (bit 1 << ShutdownHow), and whether
         # a call saw the connection reset: close() must not report those as graceful.
         self._shut = 0
@@ -433,6 +459,24 @@ class Socket:
         timeout = self._timeout
         return _INF if timeout is None else _monotonic() + timeout
 
+    def _recv_deadline(self) -> float:
+        """The deadline of a receive: the timeout, else SO_RCVTIMEO, as Winsock has it."""
+        timeout = self._timeout
+        if timeout is None:
+            timeout = self._rcvtimeo
+            if timeout is None:
+                return _INF
+        return _monotonic() + timeout
+
+    def _send_deadline(self) -> float:
+        """The deadline of a send: the timeout, else SO_SNDTIMEO, as Winsock has it."""
+        timeout = self._timeout
+        if timeout is None:
+            timeout = self._sndtimeo
+            if timeout is None:
+                return _INF
+        return _monotonic() + timeout
+
     def _again(
         self, failure: OsFailure, handle: int, events: int, deadline: float, function: str
     ) -> None:
@@ -477,11 +521,13 @@ class Socket:
                 raise raw._failed(function, f) from None
 
     def _timed_out(self, function: str) -> WinsockError:
-        return make_error(
-            WSAError.WSAETIMEDOUT,
-            function,
-            hint=f"Nothing happened within the socket's timeout of {self._timeout:g} s.",
-        )
+        if self._timeout is not None:
+            hint = f"Nothing happened within the socket's timeout of {self._timeout:g} s."
+        elif function.startswith("recv"):
+            hint = f"Nothing arrived within SO_RCVTIMEO ({self._rcvtimeo:g} s)."
+        else:
+            hint = f"No room to send within SO_SNDTIMEO ({self._sndtimeo:g} s)."
+        return make_error(WSAError.WSAETIMEDOUT, function, hint=hint)
 
     # -- options ---------------------------------------------------------------
 
@@ -490,43 +536,82 @@ class Socket:
     @overload
     def set_option(self, option: _IntOption, value: int) -> None: ...
     @overload
+    def set_option(self, option: _TimeoutOption, value: float) -> None: ...
+    @overload
     def set_option(self, option: Literal[SocketOption.LINGER], value: tuple[int, int]) -> None: ...
     @overload
     def set_option(self, option: SocketOption, value: OptionValue) -> None: ...
     def set_option(self, option: SocketOption, value: OptionValue) -> None:
-        """Set a socket option.
+        """Set a socket option: a ``bool`` for flags, an ``int`` for sizes and counts,
+        seconds for the timeouts, ``(onoff, seconds)`` for LINGER.
+
+        The rule of each option (:attr:`SocketOption.rule`) is enforced: options
+        read at bind time are refused once the socket is bound, and
+        ``SO_CONDITIONAL_ACCEPT`` once it listens.  On the POSIX backend a
+        Windows-only option fails with ``WSAENOPROTOOPT`` (10042), saying so.
+
+        ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` limit a *blocking* socket's receives
+        and sends (timeout ``None``), as on Windows: running out raises
+        :class:`~winsockx.errors.WinsockTimeoutError` (WSAETIMEDOUT 10060) on
+        every backend.  A timeout set with :meth:`settimeout` takes precedence.
+        The value is kept in whole milliseconds, rounded up (Winsock's unit);
+        ``0`` removes the limit.
 
         >>> import winsockx
         >>> with winsockx.Socket() as s:
         ...     s.set_option(winsockx.SocketOption.REUSEADDR, True)
+        ...     s.set_option(winsockx.SocketOption.RCVTIMEO, 2.5)
 
         Raises:
-            OptionOrderError: *option* only works before bind and the socket is bound.
+            OptionOrderError: *option* only works before bind (or listen) and the
+                socket is bound (or listening).
             TypeError, ValueError: a value of the wrong kind for *option*.
             WinsockError: e.g. WSAEINVAL (10022) when SO_EXCLUSIVEADDRUSE and
-                SO_REUSEADDR would both be set.
+                SO_REUSEADDR would both be set; WSAENOPROTOOPT (10042) for an
+                option the system does not have.
         """
         if not isinstance(option, SocketOption):
             raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
         data = self._encode(option, value)
         h = self._enter()
         try:
-            if option.before_bind and self._bound:
+            rule = option.rule
+            if rule is OptionRule.BEFORE_BIND and self._bound:
                 # Winsock accepts this call after bind, reports success, and ignores it.
                 raise OptionOrderError(
                     f"{option.c_name} must be set before bind(); this socket is already bound"
                     f" to {self._safe_name(h)}, where Winsock would accept the call and"
                     " ignore it. Set the option on a new socket before binding it."
                 )
+            if rule is OptionRule.BEFORE_LISTEN and self._listening:
+                raise OptionOrderError(
+                    f"{option.c_name} must be set before listen(); this socket is already"
+                    f" listening on {self._safe_name(h)}. Set it between bind() and listen()."
+                )
             try:
                 _backend.setsockopt(h, option.level, option.optname, data)
             except OsFailure as f:
                 raise raw._setsockopt_failed(f, option.level, option.optname) from None
-            if option is SocketOption.LINGER:
-                linger = _backend.unpack_linger(data)
-                self._linger = linger if linger[0] else None
+            if option is SocketOption.LINGER or option is SocketOption.DONTLINGER:
+                self._linger_changed(h)
+            elif option.kind is OptionKind.TIMEOUT:
+                ms = _DWORD.unpack(data)[0]
+                seconds = ms / 1000 if ms else None
+                if option is SocketOption.RCVTIMEO:
+                    self._rcvtimeo = seconds
+                else:
+                    self._sndtimeo = seconds
         finally:
             self._exit()
+
+    def _linger_changed(self, handle: int) -> None:
+        """Keep the SO_LINGER close() bounds in step with the handle's."""
+        try:
+            data = _backend.getsockopt(handle, SOL_SOCKET, _SO_LINGER, _LINGER_SIZE)
+        except OsFailure as f:
+            raise raw._getsockopt_failed(f, SOL_SOCKET, _SO_LINGER) from None
+        linger = _backend.unpack_linger(data)
+        self._linger = linger if linger[0] else None
 
     @staticmethod
     def _safe_name(handle: int) -> str:
@@ -548,6 +633,20 @@ class Socket:
             if not (0 <= onoff <= 0xFFFF and 0 <= seconds <= 0xFFFF):
                 raise ValueError(f"{option.c_name} onoff and seconds must be 0-65535, got {value}")
             return _backend.pack_linger(onoff, seconds)
+        if kind is OptionKind.TIMEOUT:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(
+                    f"{option.c_name} value must be seconds (an int or float),"
+                    f" not {type(value).__name__}"
+                )
+            if not 0 <= value <= _MAX_TIMEOUT_OPTION:  # NaN fails this too
+                raise ValueError(
+                    f"{option.c_name} must be 0 (no limit) to {_MAX_TIMEOUT_OPTION:g}"
+                    f" seconds (a DWORD of milliseconds), got {value!r}"
+                )
+            # Whole milliseconds, rounded up: a small positive time must not become 0,
+            # which Winsock reads as no limit.
+            return _DWORD.pack(math.ceil(value * 1000))
         if isinstance(value, bool) or not isinstance(value, int):
             # True is never a buffer size: set_option(SNDBUF, True) is a mistake.
             raise TypeError(f"{option.c_name} value must be an int, not {type(value).__name__}")
@@ -560,11 +659,20 @@ class Socket:
     @overload
     def get_option(self, option: _IntOption) -> int: ...
     @overload
+    def get_option(self, option: _TimeoutOption) -> float: ...
+    @overload
     def get_option(self, option: Literal[SocketOption.LINGER]) -> tuple[int, int]: ...
     @overload
     def get_option(self, option: SocketOption) -> OptionValue: ...
     def get_option(self, option: SocketOption) -> OptionValue:
-        """Read a socket option: ``bool`` for flags, ``int`` for sizes, a pair for LINGER."""
+        """Read a socket option: ``bool`` for flags, ``int`` for sizes and counts,
+        ``float`` seconds for the timeouts (``0.0``: no limit), a pair for LINGER.
+
+        >>> import winsockx
+        >>> with winsockx.Socket() as s:
+        ...     s.get_option(winsockx.SocketOption.EXCLUSIVEADDRUSE)
+        False
+        """
         if type(option) is not SocketOption:
             raise TypeError(f"option must be a SocketOption, not {type(option).__name__}")
         kind = option.kind
@@ -577,6 +685,9 @@ class Socket:
             if kind is _LINGER:
                 data = _backend.getsockopt(self._handle, option.level, option.optname, _LINGER_SIZE)
                 return _backend.unpack_linger(data)
+            if kind is _TIMEOUT:
+                data = _backend.getsockopt(self._handle, option.level, option.optname, 4)
+                return int(_DWORD.unpack(data.ljust(4, b"\0")[:4])[0]) / 1000
             value = _backend.getsockopt_int(self._handle, option.level, option.optname)
         except OsFailure as f:
             raise raw._getsockopt_failed(f, option.level, option.optname) from None
@@ -585,6 +696,122 @@ class Socket:
             if self._closing and not users:
                 self._final_close()
         return value != 0 if kind is _BOOL else value
+
+    # -- Winsock controls (WSAIoctl) --------------------------------------------
+
+    def set_keepalive(self, enabled: bool, *, idle: float = 7200.0, interval: float = 1.0) -> None:
+        """Turn keep-alive probes on or off, with their times, in one call.
+
+        On Windows this is ``WSAIoctl(SIO_KEEPALIVE_VALS)``, which works on every
+        Windows version (``TCP_KEEPIDLE``/``TCP_KEEPINTVL`` need Windows 10
+        1709+): the first probe after *idle* seconds without traffic, then one
+        every *interval* seconds (milliseconds are kept).  Windows' defaults are
+        the ones here (2 hours, 1 second).  On POSIX it sets ``SO_KEEPALIVE``
+        and, when enabled, ``TCP_KEEPIDLE`` and ``TCP_KEEPINTVL``, in whole
+        seconds rounded up (at most 32767).  Read the settings back with
+        :meth:`get_option` (``KEEPALIVE``, and on POSIX and Windows 10 1709+
+        ``TCP_KEEPIDLE``, ``TCP_KEEPINTVL``).
+
+        >>> import winsockx
+        >>> with winsockx.Socket() as s:
+        ...     s.set_keepalive(True, idle=60, interval=5)
+        ...     s.get_option(winsockx.SocketOption.KEEPALIVE)
+        True
+
+        Raises:
+            TypeError, ValueError: *enabled* not a bool; a time not positive, or too long.
+            WinsockError: the system refused (e.g. WSAENOPROTOOPT on a UDP socket
+                on POSIX, WSAEOPNOTSUPP on Windows).
+        """
+        if type(enabled) is not bool:
+            raise TypeError(f"enabled must be a bool, not {builtins.type(enabled).__name__}")
+        limit = 0xFFFFFFFF / 1000 if _backend.name == "ws2_32" else 32767.0
+        times = []
+        for name, value in (("idle", idle), ("interval", interval)):
+            seconds = check_seconds(value, name)
+            if not 0 < seconds <= limit:
+                raise ValueError(
+                    f"{name} must be more than 0 and at most {limit:g} seconds, got {value!r}"
+                )
+            times.append(seconds)
+        h = self._enter()
+        try:
+            if sys.platform == "win32" and isinstance(_backend, Ws2Backend):
+                payload = _KEEPALIVE_VALS.pack(
+                    int(enabled), math.ceil(times[0] * 1000), math.ceil(times[1] * 1000)
+                )
+                try:
+                    _backend.ioctl(h, raw.SIO_KEEPALIVE_VALS, payload, 0)
+                except OsFailure as f:
+                    raise raw._failed("WSAIoctl", f, "SIO_KEEPALIVE_VALS") from None
+                return
+            settings: list[tuple[SocketOption, bytes]] = [
+                (SocketOption.KEEPALIVE, _C_TRUE if enabled else _C_FALSE)
+            ]
+            if enabled:
+                settings += [
+                    (SocketOption.TCP_KEEPIDLE, _INT32.pack(math.ceil(times[0]))),
+                    (SocketOption.TCP_KEEPINTVL, _INT32.pack(math.ceil(times[1]))),
+                ]
+            for option, data in settings:
+                try:
+                    _backend.setsockopt(h, option.level, option.optname, data)
+                except OsFailure as f:
+                    raise raw._setsockopt_failed(f, option.level, option.optname) from None
+        finally:
+            self._exit()
+
+    def set_udp_connreset(self, enabled: bool) -> None:
+        """Windows only: whether ``recvfrom`` fails with WSAECONNRESET (10054) after an
+        ICMP "port unreachable" answered an earlier ``sendto``
+        (``WSAIoctl(SIO_UDP_CONNRESET)``).
+
+        Winsock's default is on, and winsockx keeps the system's default: a UDP
+        service that replies to many peers usually wants ``set_udp_connreset(False)``
+        so that one vanished peer does not fail its receive loop.
+
+        Example::
+
+            if sys.platform == "win32":
+                sock.set_udp_connreset(False)
+
+        Raises:
+            NotImplementedError: not on Windows (POSIX has no such control: an
+                unconnected UDP socket there never reports ICMP errors).
+            WinsockError: e.g. WSAEINVAL (10022) on a stream socket.
+        """
+        self._udp_control(enabled, raw.SIO_UDP_CONNRESET, "SIO_UDP_CONNRESET")
+
+    def set_udp_netreset(self, enabled: bool) -> None:
+        """Windows only: whether ``recvfrom`` fails with WSAENETRESET (10052) after an
+        ICMP "TTL expired" (``WSAIoctl(SIO_UDP_NETRESET)``); see :meth:`set_udp_connreset`.
+
+        Example::
+
+            if sys.platform == "win32":
+                sock.set_udp_netreset(False)
+
+        Raises:
+            NotImplementedError: not on Windows.
+            WinsockError: e.g. WSAEINVAL (10022) on a stream socket.
+        """
+        self._udp_control(enabled, raw.SIO_UDP_NETRESET, "SIO_UDP_NETRESET")
+
+    def _udp_control(self, enabled: bool, code: int, name: str) -> None:
+        if type(enabled) is not bool:
+            raise TypeError(f"enabled must be a bool, not {builtins.type(enabled).__name__}")
+        if not (sys.platform == "win32" and isinstance(_backend, Ws2Backend)):
+            raise NotImplementedError(
+                f"{name} is a Winsock control, only on Windows: POSIX systems do not report"
+                " ICMP errors to an unconnected UDP socket, so there is nothing to turn off"
+            )
+        h = self._enter()
+        try:
+            _backend.ioctl(h, code, _C_TRUE if enabled else _C_FALSE, 0)
+        except OsFailure as f:
+            raise raw._failed("WSAIoctl", f, name) from None
+        finally:
+            self._exit()
 
     # -- calls -----------------------------------------------------------------
 
@@ -622,6 +849,7 @@ class Socket:
         finally:
             self._exit()
         self._bound = True
+        self._listening = True
 
     def accept(self) -> tuple[Socket, Address]:
         """Wait for a connection; return a connected :class:`Socket` and the peer's address.
@@ -637,7 +865,15 @@ class Socket:
                     break
                 except OsFailure as f:
                     self._again(f, h, WAIT_READ, deadline, "accept")
-            sock = Socket._adopt(conn, self._family, self._type, self._proto, self._linger)
+            sock = Socket._adopt(
+                conn,
+                self._family,
+                self._type,
+                self._proto,
+                self._linger,
+                self._rcvtimeo,
+                self._sndtimeo,
+            )
         finally:
             self._exit()
         return sock, raw._unpack(data)
@@ -679,7 +915,7 @@ class Socket:
         """Send what the stack accepts now (waiting for room first); return the count."""
         h = self._enter()
         try:
-            deadline = self._deadline()
+            deadline = self._send_deadline()
             while True:
                 try:
                     return _backend.send(h, data, 0)
@@ -697,7 +933,7 @@ class Socket:
         total = len(view)
         h = self._enter()
         try:
-            deadline = self._deadline()
+            deadline = self._send_deadline()
             sent = 0
             while sent < total:
                 if self._closing:  # re-checked each time round: the owner may be closing
@@ -715,7 +951,7 @@ class Socket:
             check_int(bufsize, "bufsize", 0)
         h = self._enter()
         try:
-            deadline = self._deadline()
+            deadline = self._recv_deadline()
             while True:
                 try:
                     data = _backend.recv(h, bufsize, 0)
@@ -733,7 +969,7 @@ class Socket:
         want = _want(buffer, nbytes)
         h = self._enter()
         try:
-            deadline = self._deadline()
+            deadline = self._recv_deadline()
             while True:
                 try:
                     got = _backend.recv_into(h, buffer, want, 0)
@@ -761,7 +997,7 @@ class Socket:
         sockaddr = _sockaddr(self._family, address)[1]
         h = self._enter()
         try:
-            deadline = self._deadline()
+            deadline = self._send_deadline()
             while True:
                 try:
                     sent = _backend.sendto(h, data, 0, sockaddr)
@@ -783,7 +1019,7 @@ class Socket:
             check_int(bufsize, "bufsize", 0)
         h = self._enter()
         try:
-            deadline = self._deadline()
+            deadline = self._recv_deadline()
             while True:
                 try:
                     data, sender = _backend.recvfrom(h, bufsize, 0)
@@ -799,7 +1035,7 @@ class Socket:
         want = _want(buffer, nbytes)
         h = self._enter()
         try:
-            deadline = self._deadline()
+            deadline = self._recv_deadline()
             while True:
                 try:
                     got, sender = _backend.recvfrom_into(h, buffer, want, 0)
@@ -1083,6 +1319,13 @@ class Socket:
 _SO_ERROR = SocketOption.ERROR.optname
 _BOOL = OptionKind.BOOL
 _LINGER = OptionKind.LINGER
+_TIMEOUT = OptionKind.TIMEOUT
+_DWORD = struct.Struct("=I")
+_INT32 = struct.Struct("=i")
+# struct tcp_keepalive { ULONG onoff; ULONG keepalivetime; ULONG keepaliveinterval; }
+_KEEPALIVE_VALS = struct.Struct("<III")
+# The longest SO_RCVTIMEO/SO_SNDTIMEO: a DWORD of milliseconds.
+_MAX_TIMEOUT_OPTION = 0xFFFFFFFF / 1000
 _SO_EXCLUSIVEADDRUSE = SocketOption.EXCLUSIVEADDRUSE.optname
 # ensure_started() has run in this process (a list: appending is atomic).
 _started: list[bool] = []
