@@ -67,7 +67,44 @@ def _google_sections(
     lines[:] = parsed.lines()
 
 
+# Replaced in the sources by the option table, rendered from SocketOption itself.
+_OPTION_TABLE_MARK = ".. winsockx-option-table::"
+
+
+def _option_table() -> str:
+    from winsockx import SocketOption
+
+    rows = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+        "   * - Option",
+        "     - Level, number (Winsock)",
+        "     - Value",
+        "     - Rule",
+        "     - POSIX",
+    ]
+    for option in SocketOption:
+        level = "SOL_SOCKET" if option.level == 0xFFFF else f"{option.level}"
+        posix = option.posix
+        mapped = f"``{posix[1]}``" if isinstance(posix, tuple) else str(posix)
+        rows += [
+            f"   * - :attr:`~winsockx.SocketOption.{option.name}` (``{option.c_name}``)",
+            f"     - {level}, {option.optname}",
+            f"     - {option.kind.value}",
+            f"     - {option.rule.value}",
+            f"     - {mapped}",
+        ]
+    return "\n".join(rows) + "\n"
+
+
+def _insert_option_table(app: Sphinx, docname: str, source: list[str]) -> None:
+    if _OPTION_TABLE_MARK in source[0]:
+        source[0] = source[0].replace(_OPTION_TABLE_MARK, _option_table())
+
+
 def setup(app: Sphinx) -> dict[str, object]:
-    """Register the docstring processing above."""
+    """Register the docstring processing and the option table above."""
     app.connect("autodoc-process-docstring", _google_sections)
+    app.connect("source-read", _insert_option_table)
     return {"parallel_read_safe": True}

@@ -140,10 +140,10 @@ class OptionRule(enum.Enum):
 
 
 WINDOWS_ONLY: Final = "Windows only"
-"""The :attr:`SocketOption.posix` of an option POSIX systems do not have: the
+"""The ``SocketOption.posix`` of an option POSIX systems do not have: the
 POSIX backend refuses it with ``WSAENOPROTOOPT`` (10042) and says so."""
 EMULATED: Final = "emulated"
-"""The :attr:`SocketOption.posix` of an option the POSIX backend provides itself
+"""The ``SocketOption.posix`` of an option the POSIX backend provides itself
 (``SO_EXCLUSIVEADDRUSE``, from its own table of exclusive sockets;
 ``SO_DONTLINGER``, through ``SO_LINGER``)."""
 
@@ -162,8 +162,8 @@ class SocketOption(enum.Enum):
       listen time) are accepted later by Winsock and silently ignored, so
       :class:`winsockx.Socket` refuses that with :class:`winsockx.OptionOrderError`;
     * ``posix``: the ``(level, option)`` names in the stdlib :mod:`socket`
-      module the POSIX backend maps the option to, :data:`EMULATED`, or
-      :data:`WINDOWS_ONLY`.  A mapped name the host lacks (``TCP_KEEPIDLE``
+      module the POSIX backend maps the option to, :data:`~winsockx.constants.EMULATED`, or
+      :data:`~winsockx.constants.WINDOWS_ONLY`.  A mapped name the host lacks (``TCP_KEEPIDLE``
       before macOS 10.15, say) is refused like a Windows-only option.
 
     >>> SocketOption.EXCLUSIVEADDRUSE.level == SOL_SOCKET

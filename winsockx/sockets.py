@@ -545,7 +545,7 @@ class Socket:
         """Set a socket option: a ``bool`` for flags, an ``int`` for sizes and counts,
         seconds for the timeouts, ``(onoff, seconds)`` for LINGER.
 
-        The rule of each option (:attr:`SocketOption.rule`) is enforced: options
+        The rule of each option (``SocketOption.rule``) is enforced: options
         read at bind time are refused once the socket is bound, and
         ``SO_CONDITIONAL_ACCEPT`` once it listens.  On the POSIX backend a
         Windows-only option fails with ``WSAENOPROTOOPT`` (10042), saying so.
