@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from winsockx import AF_INET, IPPROTO_TCP, SOCK_STREAM, ShutdownHow, raw
+from winsockx import AF_INET, IPPROTO_TCP, SOCK_STREAM, IPv4Address, ShutdownHow, raw
 from winsockx._errno_map import _PAIRS, ERRNO_TO_WSA, wsa_code_for_errno
 from winsockx.errors import (
     _ERROR_CLASSES,
-    _MEANINGS,
     AddressInUseError,
     AddressNotAvailableError,
     NotASocketError,
@@ -145,9 +144,14 @@ def test_wait_timeout_is_not_an_error_code() -> None:
 
 
 def test_tables_cover_the_enum() -> None:
-    """Every member has a meaning, and every classified code is a member."""
-    assert set(_MEANINGS) == set(WSAError)
+    """Every member has a one-sentence meaning, every class the table names is a
+    WinsockError subclass of this module, and every classified code is a member."""
+    for code in WSAError:
+        assert code.meaning, code.name
+        assert code.meaning.endswith("."), code.name
+        assert make_error(code, "f").strerror == code.meaning
     assert all(isinstance(code, WSAError) for code in _ERROR_CLASSES)
+    assert all(issubclass(cls, WinsockError) for cls in _ERROR_CLASSES.values())
     assert {code: cls for code, (cls, _) in SUBCLASSES.items()} == dict(_ERROR_CLASSES)
 
 
@@ -316,7 +320,7 @@ def test_oserror_fields() -> None:
 
 def test_attributes_kept() -> None:
     """Constructor keywords end up as attributes."""
-    address = ("127.0.0.1", 5150)
+    address = IPv4Address("127.0.0.1", 5150)
     err = make_error(10061, "connect", argument="127.0.0.1:5150", address=address)
     assert err.function == "connect"
     assert err.argument == "127.0.0.1:5150"
@@ -436,7 +440,7 @@ def test_pickle_round_trip(code: int) -> None:
         code,
         "bind",
         argument="0.0.0.0:5150",
-        address=("0.0.0.0", 5150),
+        address=IPv4Address("0.0.0.0", 5150),
         hint="A hint.",
         posix_errno=errno.EACCES,
     )

@@ -33,6 +33,8 @@ from winsockx import (
     WSAError,
     raw,
 )
+from winsockx.bindspec import OK, WINDOWS_VERIFIED, BindSpec, Kind, VerifiedPair
+from winsockx.bindspec import Option as BindOption
 from winsockx.errors import NotASocketError, WinsockTimeoutError
 
 from .conftest import Sockets
@@ -94,67 +96,49 @@ def test_two_plain_wildcard_binds(sockets: Sockets) -> None:
     assert info.value.winerror == 10048
 
 
-# Wine's conformance suite (dlls/ws2_32/tests/sock.c, test_reuseaddr, tests_exclusive)
-# asserts these on real Windows; spec/bind-behaviour.md section 2. 0 = bind succeeds.
-WINDOWS_PAIRS: list[tuple[str, str, str, str, int]] = [
-    ("EXCL", "0.0.0.0", "NONE", "127.0.0.1", 10013),
-    ("EXCL", "::", "NONE", "127.0.0.1", 10013),
-    ("NONE", "0.0.0.0", "EXCL", "127.0.0.1", 0),
-    ("EXCL", "0.0.0.0", "EXCL", "127.0.0.1", 10013),
-    ("EXCL", "127.0.0.1", "NONE", "0.0.0.0", 0),
-    ("NONE", "127.0.0.1", "EXCL", "0.0.0.0", 10048),
-    ("NONE", "127.0.0.1", "EXCL", "::", 10048),
-    ("NONE", "::1", "EXCL", "0.0.0.0", 0),
-    ("EXCL", "::1", "EXCL", "127.0.0.1", 0),
-    ("NONE", "::ffff:127.0.0.1", "EXCL", "0.0.0.0", 10048),
-    ("EXCL", "::", "NONE", "0.0.0.0", 10013),
-    ("NONE", "::", "EXCL", "0.0.0.0", 0),
-    ("NONE", "0.0.0.0", "EXCL", "0.0.0.0", 10048),
-    ("NONE", "0.0.0.0", "NONE", "0.0.0.0", 10048),
-    ("NONE", "::", "NONE", "0.0.0.0", 0),
-    ("NONE", "::ffff:0.0.0.0", "NONE", "0.0.0.0", 10048),
-    ("NONE", "::ffff:127.0.0.1", "NONE", "127.0.0.1", 10048),
-    ("NONE", "127.0.0.1", "NONE", "::ffff:127.0.0.1", 10048),
-    ("EXCL", "127.0.0.1", "NONE", "127.0.0.1", 10048),
-    ("NONE", "127.0.0.1", "EXCL", "127.0.0.1", 10048),
-]
+# The exclusive-use pairs Wine's conformance suite asserts on real Windows
+# (dlls/ws2_32/tests/sock.c, test_reuseaddr), from the one data module.
+WINDOWS_PAIRS = [p for p in WINDOWS_VERIFIED if p.number is not None and p.kind is Kind.TCP]
 
 
-def _dual_stack_socket(sockets: Sockets, option: str, host: str) -> Socket:
-    """A TCP socket for *host*'s family, EXCL or not, AF_INET6 ones with IPV6_V6ONLY=0."""
-    family = AF_INET6 if ":" in host else AF_INET
-    sock = sockets.new(family, SOCK_STREAM, IPPROTO_TCP, exclusive=option == "EXCL")
-    if family == AF_INET6:
-        sock.set_option(V6ONLY, False)
+def _spec_socket(sockets: Sockets, spec: BindSpec) -> Socket:
+    """A TCP socket set up as *spec* says: its option, and IPV6_V6ONLY for AF_INET6."""
+    sock = sockets.new(
+        spec.family, SOCK_STREAM, IPPROTO_TCP, exclusive=spec.option is BindOption.EXCLUSIVE
+    )
+    if spec.option is BindOption.REUSEADDR:
+        sock.set_option(SocketOption.REUSEADDR, True)
+    if spec.v6only is not None:
+        sock.set_option(V6ONLY, spec.v6only)
     return sock
+
+
+def test_the_pairs_are_the_twenty_of_the_suite() -> None:
+    """All twenty numbered pairs, in order: none lost on the way from the data module."""
+    assert [p.number for p in WINDOWS_PAIRS] == list(range(1, 21))
 
 
 @pytest.mark.ws2_32
 @pytest.mark.parametrize(
-    ("first_opt", "first_host", "second_opt", "second_host", "expected"),
-    WINDOWS_PAIRS,
-    ids=[f"{i}:{p[0]}-{p[1]}-then-{p[2]}-{p[3]}" for i, p in enumerate(WINDOWS_PAIRS, 1)],
+    "pair",
+    [
+        pytest.param(p, id=f"{p.number}:{p.first.label}-then-{p.second.label}")
+        for p in WINDOWS_PAIRS
+    ],
 )
-def test_windows_bind_pairs(
-    sockets: Sockets,
-    first_opt: str,
-    first_host: str,
-    second_opt: str,
-    second_host: str,
-    expected: int,
-) -> None:
+def test_windows_bind_pairs(sockets: Sockets, pair: VerifiedPair) -> None:
     """The second bind of the same port gives Windows' measured result (no listen)."""
-    first = _dual_stack_socket(sockets, first_opt, first_host)
-    first.bind((first_host, 0))
+    first = _spec_socket(sockets, pair.first)
+    first.bind((pair.first.address, 0))
     port = first.getsockname().port
-    second = _dual_stack_socket(sockets, second_opt, second_host)
-    if expected == 0:
-        second.bind((second_host, port))
+    second = _spec_socket(sockets, pair.second)
+    if pair.bind == OK:
+        second.bind((pair.second.address, port))
         assert second.getsockname().port == port
     else:
         with pytest.raises(WinsockError) as info:
-            second.bind((second_host, port))
-        assert info.value.winerror == expected
+            second.bind((pair.second.address, port))
+        assert info.value.winerror == pair.bind
         assert info.value.function == "bind"
 
 

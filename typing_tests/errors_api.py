@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Optional
 
 from winsockx import (
+    Address,
     AddressInUseError,
     OptionOrderError,
     Socket,
@@ -35,7 +36,7 @@ def fields(sock: Socket) -> None:
         assert_type(exc.code, Optional[WSAError])
         assert_type(exc.function, str)
         assert_type(exc.argument, Optional[str])
-        assert_type(exc.address, Optional[object])
+        assert_type(exc.address, Optional[Address])
         assert_type(exc.posix_errno, Optional[int])
         assert_type(exc.hint, Optional[str])
         assert_type(exc.diagnosis, Optional[str])

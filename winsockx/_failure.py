@@ -6,7 +6,12 @@ backend selector and the layers above can all import it without a cycle.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .errors import WinsockError, make_error
+
+if TYPE_CHECKING:
+    from .address import Address
 
 
 class OsFailure(Exception):
@@ -35,7 +40,7 @@ class OsFailure(Exception):
         function: str,
         *,
         argument: str | None = None,
-        address: object | None = None,
+        address: Address | None = None,
         hint: str | None = None,
     ) -> WinsockError:
         """The public exception for this failure in *function*."""

@@ -6,7 +6,7 @@ import abc
 import functools
 import ipaddress
 import struct
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 from ._checks import check_int
 from .constants import AddressFamily
@@ -250,7 +250,7 @@ def format_host(family: AddressFamily, packed: bytes) -> str:
     return str(ipaddress.IPv6Address(packed))
 
 
-def parse_address(family: AddressFamily, address: Any, name: str = "address") -> Address:
+def parse_address(family: AddressFamily, address: object, name: str = "address") -> Address:
     """Check a user-supplied address for *family*; return it as the typed tuple.
 
     The result is an :class:`IPv4Address` for ``AF_INET``, an :class:`IPv6Address`

@@ -27,8 +27,13 @@ import enum
 import errno as _errno
 import os
 import sys
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .address import Address
 
 __all__ = [
     "AddressInUseError",
@@ -66,6 +71,11 @@ class WSAError(enum.IntEnum):
     ``WSA_QOS_EUNKOWNPSOBJ``.  Members compare equal to the plain integers
     returned by ``WSAGetLastError``.
 
+    The members are the one table of the codes: each line gives the name, the
+    number, the meaning (:attr:`meaning`, the message text of every error) and,
+    for the codes that have one, the exception class raised for it
+    (:func:`error_class_for`); nothing else restates them.
+
     Example::
 
         >>> WSAError(10048)
@@ -76,103 +86,120 @@ class WSAError(enum.IntEnum):
         'Permission denied.'
     """
 
-    WSA_INVALID_HANDLE = 6
-    WSA_NOT_ENOUGH_MEMORY = 8
-    WSA_INVALID_PARAMETER = 87
-    WSA_OPERATION_ABORTED = 995
-    WSA_IO_INCOMPLETE = 996
-    WSA_IO_PENDING = 997
-    WSAEINTR = 10004
-    WSAEBADF = 10009
-    WSAEACCES = 10013
-    WSAEFAULT = 10014
-    WSAEINVAL = 10022
-    WSAEMFILE = 10024
-    WSAEWOULDBLOCK = 10035
-    WSAEINPROGRESS = 10036
-    WSAEALREADY = 10037
-    WSAENOTSOCK = 10038
-    WSAEDESTADDRREQ = 10039
-    WSAEMSGSIZE = 10040
-    WSAEPROTOTYPE = 10041
-    WSAENOPROTOOPT = 10042
-    WSAEPROTONOSUPPORT = 10043
-    WSAESOCKTNOSUPPORT = 10044
-    WSAEOPNOTSUPP = 10045
-    WSAEPFNOSUPPORT = 10046
-    WSAEAFNOSUPPORT = 10047
-    WSAEADDRINUSE = 10048
-    WSAEADDRNOTAVAIL = 10049
-    WSAENETDOWN = 10050
-    WSAENETUNREACH = 10051
-    WSAENETRESET = 10052
-    WSAECONNABORTED = 10053
-    WSAECONNRESET = 10054
-    WSAENOBUFS = 10055
-    WSAEISCONN = 10056
-    WSAENOTCONN = 10057
-    WSAESHUTDOWN = 10058
-    WSAETOOMANYREFS = 10059
-    WSAETIMEDOUT = 10060
-    WSAECONNREFUSED = 10061
-    WSAELOOP = 10062
-    WSAENAMETOOLONG = 10063
-    WSAEHOSTDOWN = 10064
-    WSAEHOSTUNREACH = 10065
-    WSAENOTEMPTY = 10066
-    WSAEPROCLIM = 10067
-    WSAEUSERS = 10068
-    WSAEDQUOT = 10069
-    WSAESTALE = 10070
-    WSAEREMOTE = 10071
-    WSASYSNOTREADY = 10091
-    WSAVERNOTSUPPORTED = 10092
-    WSANOTINITIALISED = 10093
-    WSAEDISCON = 10101
-    WSAENOMORE = 10102
-    WSAECANCELLED = 10103
-    WSAEINVALIDPROCTABLE = 10104
-    WSAEINVALIDPROVIDER = 10105
-    WSAEPROVIDERFAILEDINIT = 10106
-    WSASYSCALLFAILURE = 10107
-    WSASERVICE_NOT_FOUND = 10108
-    WSATYPE_NOT_FOUND = 10109
-    WSA_E_NO_MORE = 10110
-    WSA_E_CANCELLED = 10111
-    WSAEREFUSED = 10112
-    WSAHOST_NOT_FOUND = 11001
-    WSATRY_AGAIN = 11002
-    WSANO_RECOVERY = 11003
-    WSANO_DATA = 11004
-    WSA_QOS_RECEIVERS = 11005
-    WSA_QOS_SENDERS = 11006
-    WSA_QOS_NO_SENDERS = 11007
-    WSA_QOS_NO_RECEIVERS = 11008
-    WSA_QOS_REQUEST_CONFIRMED = 11009
-    WSA_QOS_ADMISSION_FAILURE = 11010
-    WSA_QOS_POLICY_FAILURE = 11011
-    WSA_QOS_BAD_STYLE = 11012
-    WSA_QOS_BAD_OBJECT = 11013
-    WSA_QOS_TRAFFIC_CTRL_ERROR = 11014
-    WSA_QOS_GENERIC_ERROR = 11015
-    WSA_QOS_ESERVICETYPE = 11016
-    WSA_QOS_EFLOWSPEC = 11017
-    WSA_QOS_EPROVSPECBUF = 11018
-    WSA_QOS_EFILTERSTYLE = 11019
-    WSA_QOS_EFILTERTYPE = 11020
-    WSA_QOS_EFILTERCOUNT = 11021
-    WSA_QOS_EOBJLENGTH = 11022
-    WSA_QOS_EFLOWCOUNT = 11023
-    WSA_QOS_EUNKOWNPSOBJ = 11024
-    WSA_QOS_EPOLICYOBJ = 11025
-    WSA_QOS_EFLOWDESC = 11026
-    WSA_QOS_EPSFLOWSPEC = 11027
-    WSA_QOS_EPSFILTERSPEC = 11028
-    WSA_QOS_ESDMODEOBJ = 11029
-    WSA_QOS_ESHAPERATEOBJ = 11030
-    WSA_QOS_RESERVED_PETYPE = 11031
-    WSA_SECURE_HOST_NOT_FOUND = 11032
-    WSA_IPSEC_NAME_POLICY_ERROR = 11033
+    _value_: int
+    _meaning: str
+    _exception: str
+
+    if TYPE_CHECKING:
+        # What callers see: WSAError(10048) looks a member up by its number.
+        def __new__(cls, value: int) -> Self: ...
+
+    else:
+        # What builds each member from its line of the table below.
+        def __new__(cls, value, meaning, exception=""):
+            member = int.__new__(cls, value)
+            member._value_ = value
+            member._meaning = meaning
+            member._exception = exception
+            return member
+
+    WSA_INVALID_HANDLE = 6, "Specified event object handle is invalid."
+    WSA_NOT_ENOUGH_MEMORY = 8, "Insufficient memory available."
+    WSA_INVALID_PARAMETER = 87, "One or more parameters are invalid."
+    WSA_OPERATION_ABORTED = 995, "Overlapped operation aborted."
+    WSA_IO_INCOMPLETE = 996, "Overlapped I/O event object not in signaled state."
+    WSA_IO_PENDING = 997, "Overlapped operations will complete later."
+    WSAEINTR = 10004, "Interrupted function call.", "WinsockInterruptedError"
+    WSAEBADF = 10009, "File handle is not valid."
+    WSAEACCES = 10013, "Permission denied.", "WinsockPermissionError"
+    WSAEFAULT = 10014, "Bad address."
+    WSAEINVAL = 10022, "Invalid argument."
+    WSAEMFILE = 10024, "Too many open files."
+    WSAEWOULDBLOCK = 10035, "Resource temporarily unavailable.", "WinsockBlockingIOError"
+    WSAEINPROGRESS = 10036, "Operation now in progress.", "WinsockBlockingIOError"
+    WSAEALREADY = 10037, "Operation already in progress.", "WinsockBlockingIOError"
+    WSAENOTSOCK = 10038, "Socket operation on nonsocket.", "NotASocketError"
+    WSAEDESTADDRREQ = 10039, "Destination address required."
+    WSAEMSGSIZE = 10040, "Message too long."
+    WSAEPROTOTYPE = 10041, "Protocol wrong type for socket."
+    WSAENOPROTOOPT = 10042, "Bad protocol option."
+    WSAEPROTONOSUPPORT = 10043, "Protocol not supported."
+    WSAESOCKTNOSUPPORT = 10044, "Socket type not supported."
+    WSAEOPNOTSUPP = 10045, "Operation not supported."
+    WSAEPFNOSUPPORT = 10046, "Protocol family not supported."
+    WSAEAFNOSUPPORT = 10047, "Address family not supported by protocol family."
+    WSAEADDRINUSE = 10048, "Address already in use.", "AddressInUseError"
+    WSAEADDRNOTAVAIL = 10049, "Cannot assign requested address.", "AddressNotAvailableError"
+    WSAENETDOWN = 10050, "Network is down."
+    WSAENETUNREACH = 10051, "Network is unreachable."
+    WSAENETRESET = 10052, "Network dropped connection on reset."
+    WSAECONNABORTED = 10053, "Software caused connection abort.", "WinsockConnectionAbortedError"
+    WSAECONNRESET = 10054, "Connection reset by peer.", "WinsockConnectionResetError"
+    WSAENOBUFS = 10055, "No buffer space available."
+    WSAEISCONN = 10056, "Socket is already connected."
+    WSAENOTCONN = 10057, "Socket is not connected."
+    WSAESHUTDOWN = 10058, "Cannot send after socket shutdown.", "WinsockBrokenPipeError"
+    WSAETOOMANYREFS = 10059, "Too many references."
+    WSAETIMEDOUT = 10060, "Connection timed out.", "WinsockTimeoutError"
+    WSAECONNREFUSED = 10061, "Connection refused.", "WinsockConnectionRefusedError"
+    WSAELOOP = 10062, "Cannot translate name."
+    WSAENAMETOOLONG = 10063, "Name too long."
+    WSAEHOSTDOWN = 10064, "Host is down."
+    WSAEHOSTUNREACH = 10065, "No route to host."
+    WSAENOTEMPTY = 10066, "Directory not empty."
+    WSAEPROCLIM = 10067, "Too many processes."
+    WSAEUSERS = 10068, "User quota exceeded."
+    WSAEDQUOT = 10069, "Disk quota exceeded."
+    WSAESTALE = 10070, "Stale file handle reference."
+    WSAEREMOTE = 10071, "Item is remote."
+    WSASYSNOTREADY = 10091, "Network subsystem is unavailable."
+    WSAVERNOTSUPPORTED = 10092, "Winsock.dll version out of range."
+    WSANOTINITIALISED = 10093, "Successful WSAStartup not yet performed.", "NotInitialisedError"
+    WSAEDISCON = 10101, "Graceful shutdown in progress."
+    WSAENOMORE = 10102, "No more results."
+    WSAECANCELLED = 10103, "Call has been canceled."
+    WSAEINVALIDPROCTABLE = 10104, "Procedure call table is invalid."
+    WSAEINVALIDPROVIDER = 10105, "Service provider is invalid."
+    WSAEPROVIDERFAILEDINIT = 10106, "Service provider failed to initialize."
+    WSASYSCALLFAILURE = 10107, "System call failure."
+    WSASERVICE_NOT_FOUND = 10108, "Service not found."
+    WSATYPE_NOT_FOUND = 10109, "Class type not found."
+    WSA_E_NO_MORE = 10110, "No more results."
+    WSA_E_CANCELLED = 10111, "Call was canceled."
+    WSAEREFUSED = 10112, "Database query was refused."
+    WSAHOST_NOT_FOUND = 11001, "Host not found."
+    WSATRY_AGAIN = 11002, "Nonauthoritative host not found."
+    WSANO_RECOVERY = 11003, "This is a nonrecoverable error."
+    WSANO_DATA = 11004, "Valid name, no data record of requested type."
+    WSA_QOS_RECEIVERS = 11005, "QoS receivers."
+    WSA_QOS_SENDERS = 11006, "QoS senders."
+    WSA_QOS_NO_SENDERS = 11007, "No QoS senders."
+    WSA_QOS_NO_RECEIVERS = 11008, "QoS no receivers."
+    WSA_QOS_REQUEST_CONFIRMED = 11009, "QoS request confirmed."
+    WSA_QOS_ADMISSION_FAILURE = 11010, "QoS admission error."
+    WSA_QOS_POLICY_FAILURE = 11011, "QoS policy failure."
+    WSA_QOS_BAD_STYLE = 11012, "QoS bad style."
+    WSA_QOS_BAD_OBJECT = 11013, "QoS bad object."
+    WSA_QOS_TRAFFIC_CTRL_ERROR = 11014, "QoS traffic control error."
+    WSA_QOS_GENERIC_ERROR = 11015, "QoS generic error."
+    WSA_QOS_ESERVICETYPE = 11016, "QoS service type error."
+    WSA_QOS_EFLOWSPEC = 11017, "QoS flowspec error."
+    WSA_QOS_EPROVSPECBUF = 11018, "Invalid QoS provider buffer."
+    WSA_QOS_EFILTERSTYLE = 11019, "Invalid QoS filter style."
+    WSA_QOS_EFILTERTYPE = 11020, "Invalid QoS filter type."
+    WSA_QOS_EFILTERCOUNT = 11021, "Incorrect QoS filter count."
+    WSA_QOS_EOBJLENGTH = 11022, "Invalid QoS object length."
+    WSA_QOS_EFLOWCOUNT = 11023, "Incorrect QoS flow count."
+    WSA_QOS_EUNKOWNPSOBJ = 11024, "Unrecognized QoS object."
+    WSA_QOS_EPOLICYOBJ = 11025, "Invalid QoS policy object."
+    WSA_QOS_EFLOWDESC = 11026, "Invalid QoS flow descriptor."
+    WSA_QOS_EPSFLOWSPEC = 11027, "Invalid QoS provider-specific flowspec."
+    WSA_QOS_EPSFILTERSPEC = 11028, "Invalid QoS provider-specific filterspec."
+    WSA_QOS_ESDMODEOBJ = 11029, "Invalid QoS shape discard mode object."
+    WSA_QOS_ESHAPERATEOBJ = 11030, "Invalid QoS shaping rate object."
+    WSA_QOS_RESERVED_PETYPE = 11031, "Reserved policy QoS element type."
+    WSA_SECURE_HOST_NOT_FOUND = 11032, "No such host is known securely."
+    WSA_IPSEC_NAME_POLICY_ERROR = 11033, "Name based IPSEC policy could not be added."
 
     @property
     def meaning(self) -> str:
@@ -187,108 +214,7 @@ class WSAError(enum.IntEnum):
             >>> WSAError.WSAEADDRINUSE.meaning
             'Address already in use.'
         """
-        return _MEANINGS[self]
-
-
-_MEANINGS: Final[Mapping[WSAError, str]] = {
-    WSAError.WSA_INVALID_HANDLE: "Specified event object handle is invalid.",
-    WSAError.WSA_NOT_ENOUGH_MEMORY: "Insufficient memory available.",
-    WSAError.WSA_INVALID_PARAMETER: "One or more parameters are invalid.",
-    WSAError.WSA_OPERATION_ABORTED: "Overlapped operation aborted.",
-    WSAError.WSA_IO_INCOMPLETE: "Overlapped I/O event object not in signaled state.",
-    WSAError.WSA_IO_PENDING: "Overlapped operations will complete later.",
-    WSAError.WSAEINTR: "Interrupted function call.",
-    WSAError.WSAEBADF: "File handle is not valid.",
-    WSAError.WSAEACCES: "Permission denied.",
-    WSAError.WSAEFAULT: "Bad address.",
-    WSAError.WSAEINVAL: "Invalid argument.",
-    WSAError.WSAEMFILE: "Too many open files.",
-    WSAError.WSAEWOULDBLOCK: "Resource temporarily unavailable.",
-    WSAError.WSAEINPROGRESS: "Operation now in progress.",
-    WSAError.WSAEALREADY: "Operation already in progress.",
-    WSAError.WSAENOTSOCK: "Socket operation on nonsocket.",
-    WSAError.WSAEDESTADDRREQ: "Destination address required.",
-    WSAError.WSAEMSGSIZE: "Message too long.",
-    WSAError.WSAEPROTOTYPE: "Protocol wrong type for socket.",
-    WSAError.WSAENOPROTOOPT: "Bad protocol option.",
-    WSAError.WSAEPROTONOSUPPORT: "Protocol not supported.",
-    WSAError.WSAESOCKTNOSUPPORT: "Socket type not supported.",
-    WSAError.WSAEOPNOTSUPP: "Operation not supported.",
-    WSAError.WSAEPFNOSUPPORT: "Protocol family not supported.",
-    WSAError.WSAEAFNOSUPPORT: "Address family not supported by protocol family.",
-    WSAError.WSAEADDRINUSE: "Address already in use.",
-    WSAError.WSAEADDRNOTAVAIL: "Cannot assign requested address.",
-    WSAError.WSAENETDOWN: "Network is down.",
-    WSAError.WSAENETUNREACH: "Network is unreachable.",
-    WSAError.WSAENETRESET: "Network dropped connection on reset.",
-    WSAError.WSAECONNABORTED: "Software caused connection abort.",
-    WSAError.WSAECONNRESET: "Connection reset by peer.",
-    WSAError.WSAENOBUFS: "No buffer space available.",
-    WSAError.WSAEISCONN: "Socket is already connected.",
-    WSAError.WSAENOTCONN: "Socket is not connected.",
-    WSAError.WSAESHUTDOWN: "Cannot send after socket shutdown.",
-    WSAError.WSAETOOMANYREFS: "Too many references.",
-    WSAError.WSAETIMEDOUT: "Connection timed out.",
-    WSAError.WSAECONNREFUSED: "Connection refused.",
-    WSAError.WSAELOOP: "Cannot translate name.",
-    WSAError.WSAENAMETOOLONG: "Name too long.",
-    WSAError.WSAEHOSTDOWN: "Host is down.",
-    WSAError.WSAEHOSTUNREACH: "No route to host.",
-    WSAError.WSAENOTEMPTY: "Directory not empty.",
-    WSAError.WSAEPROCLIM: "Too many processes.",
-    WSAError.WSAEUSERS: "User quota exceeded.",
-    WSAError.WSAEDQUOT: "Disk quota exceeded.",
-    WSAError.WSAESTALE: "Stale file handle reference.",
-    WSAError.WSAEREMOTE: "Item is remote.",
-    WSAError.WSASYSNOTREADY: "Network subsystem is unavailable.",
-    WSAError.WSAVERNOTSUPPORTED: "Winsock.dll version out of range.",
-    WSAError.WSANOTINITIALISED: "Successful WSAStartup not yet performed.",
-    WSAError.WSAEDISCON: "Graceful shutdown in progress.",
-    WSAError.WSAENOMORE: "No more results.",
-    WSAError.WSAECANCELLED: "Call has been canceled.",
-    WSAError.WSAEINVALIDPROCTABLE: "Procedure call table is invalid.",
-    WSAError.WSAEINVALIDPROVIDER: "Service provider is invalid.",
-    WSAError.WSAEPROVIDERFAILEDINIT: "Service provider failed to initialize.",
-    WSAError.WSASYSCALLFAILURE: "System call failure.",
-    WSAError.WSASERVICE_NOT_FOUND: "Service not found.",
-    WSAError.WSATYPE_NOT_FOUND: "Class type not found.",
-    WSAError.WSA_E_NO_MORE: "No more results.",
-    WSAError.WSA_E_CANCELLED: "Call was canceled.",
-    WSAError.WSAEREFUSED: "Database query was refused.",
-    WSAError.WSAHOST_NOT_FOUND: "Host not found.",
-    WSAError.WSATRY_AGAIN: "Nonauthoritative host not found.",
-    WSAError.WSANO_RECOVERY: "This is a nonrecoverable error.",
-    WSAError.WSANO_DATA: "Valid name, no data record of requested type.",
-    WSAError.WSA_QOS_RECEIVERS: "QoS receivers.",
-    WSAError.WSA_QOS_SENDERS: "QoS senders.",
-    WSAError.WSA_QOS_NO_SENDERS: "No QoS senders.",
-    WSAError.WSA_QOS_NO_RECEIVERS: "QoS no receivers.",
-    WSAError.WSA_QOS_REQUEST_CONFIRMED: "QoS request confirmed.",
-    WSAError.WSA_QOS_ADMISSION_FAILURE: "QoS admission error.",
-    WSAError.WSA_QOS_POLICY_FAILURE: "QoS policy failure.",
-    WSAError.WSA_QOS_BAD_STYLE: "QoS bad style.",
-    WSAError.WSA_QOS_BAD_OBJECT: "QoS bad object.",
-    WSAError.WSA_QOS_TRAFFIC_CTRL_ERROR: "QoS traffic control error.",
-    WSAError.WSA_QOS_GENERIC_ERROR: "QoS generic error.",
-    WSAError.WSA_QOS_ESERVICETYPE: "QoS service type error.",
-    WSAError.WSA_QOS_EFLOWSPEC: "QoS flowspec error.",
-    WSAError.WSA_QOS_EPROVSPECBUF: "Invalid QoS provider buffer.",
-    WSAError.WSA_QOS_EFILTERSTYLE: "Invalid QoS filter style.",
-    WSAError.WSA_QOS_EFILTERTYPE: "Invalid QoS filter type.",
-    WSAError.WSA_QOS_EFILTERCOUNT: "Incorrect QoS filter count.",
-    WSAError.WSA_QOS_EOBJLENGTH: "Invalid QoS object length.",
-    WSAError.WSA_QOS_EFLOWCOUNT: "Incorrect QoS flow count.",
-    WSAError.WSA_QOS_EUNKOWNPSOBJ: "Unrecognized QoS object.",
-    WSAError.WSA_QOS_EPOLICYOBJ: "Invalid QoS policy object.",
-    WSAError.WSA_QOS_EFLOWDESC: "Invalid QoS flow descriptor.",
-    WSAError.WSA_QOS_EPSFLOWSPEC: "Invalid QoS provider-specific flowspec.",
-    WSAError.WSA_QOS_EPSFILTERSPEC: "Invalid QoS provider-specific filterspec.",
-    WSAError.WSA_QOS_ESDMODEOBJ: "Invalid QoS shape discard mode object.",
-    WSAError.WSA_QOS_ESHAPERATEOBJ: "Invalid QoS shaping rate object.",
-    WSAError.WSA_QOS_RESERVED_PETYPE: "Reserved policy QoS element type.",
-    WSAError.WSA_SECURE_HOST_NOT_FOUND: "No such host is known securely.",
-    WSAError.WSA_IPSEC_NAME_POLICY_ERROR: "Name based IPSEC policy could not be added.",
-}
+        return self._meaning
 
 
 def _code_of(winerror: int | None) -> WSAError | None:
@@ -464,7 +390,7 @@ class WinsockError(OSError):
     code: WSAError | None
     function: str
     argument: str | None
-    address: object | None
+    address: Address | None
     posix_errno: int | None
     hint: str | None
     diagnosis: str | None
@@ -475,7 +401,7 @@ class WinsockError(OSError):
         function: str,
         *,
         argument: str | None = None,
-        address: object | None = None,
+        address: Address | None = None,
         hint: str | None = None,
         posix_errno: int | None = None,
     ) -> None:
@@ -532,7 +458,9 @@ class WinsockError(OSError):
                 parts.append(f"{key}={value!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(
+        self,
+    ) -> tuple[Callable[..., WinsockError], tuple[object, ...], dict[str, object]]:
         """Pickle through the constructor so the subclass and fields survive."""
         winerror: int | None = self.winerror
         return (
@@ -556,7 +484,7 @@ def _rebuild(
     winerror: int | None,
     function: str,
     argument: str | None,
-    address: object | None,
+    address: Address | None,
     hint: str | None,
     posix_errno: int | None,
 ) -> WinsockError:
@@ -635,21 +563,9 @@ class NotASocketError(WinsockError):
     """``WSAENOTSOCK`` (10038): the handle is not (or no longer) a socket."""
 
 
+# The class of each code, from the class names in the WSAError table.
 _ERROR_CLASSES: Final[Mapping[int, type[WinsockError]]] = {
-    WSAError.WSAEACCES: WinsockPermissionError,
-    WSAError.WSAECONNRESET: WinsockConnectionResetError,
-    WSAError.WSAECONNREFUSED: WinsockConnectionRefusedError,
-    WSAError.WSAECONNABORTED: WinsockConnectionAbortedError,
-    WSAError.WSAETIMEDOUT: WinsockTimeoutError,
-    WSAError.WSAEWOULDBLOCK: WinsockBlockingIOError,
-    WSAError.WSAEINPROGRESS: WinsockBlockingIOError,
-    WSAError.WSAEALREADY: WinsockBlockingIOError,
-    WSAError.WSAESHUTDOWN: WinsockBrokenPipeError,
-    WSAError.WSAEINTR: WinsockInterruptedError,
-    WSAError.WSAEADDRINUSE: AddressInUseError,
-    WSAError.WSAEADDRNOTAVAIL: AddressNotAvailableError,
-    WSAError.WSANOTINITIALISED: NotInitialisedError,
-    WSAError.WSAENOTSOCK: NotASocketError,
+    code: globals()[code._exception] for code in WSAError if code._exception
 }
 
 
@@ -681,7 +597,7 @@ def make_error(
     function: str,
     *,
     argument: str | None = None,
-    address: object | None = None,
+    address: Address | None = None,
     hint: str | None = None,
     posix_errno: int | None = None,
 ) -> WinsockError:
