@@ -74,7 +74,7 @@ class WSAError(enum.IntEnum):
     The members are the one table of the codes: each line gives the name, the
     number, the meaning (:attr:`meaning`, the message text of every error) and,
     for the codes that have one, the exception class raised for it
-    (:func:`error_class_for`); nothing else restates them.
+    (:func:`~winsockx.errors.error_class_for`); nothing else restates them.
 
     Example::
 
