@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import raw
 from .address import Address, IPv4Address, IPv6Address, make_address
+from .bridge import bind_exclusive, create_server, graceful_close
 from .constants import (
     AF_INET,
     AF_INET6,
@@ -87,7 +88,10 @@ __all__ = [
     "Winsock",
     "WinsockError",
     "backend_info",
+    "bind_exclusive",
+    "create_server",
     "getaddrinfo",
+    "graceful_close",
     "make_address",
     "raw",
 ]

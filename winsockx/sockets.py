@@ -22,6 +22,7 @@ import builtins
 import contextlib
 import ipaddress
 import math
+import socket as _stdsocket
 import struct
 import sys
 import threading
@@ -1276,6 +1277,75 @@ class Socket:
             self._report = CloseReport._make(False, 0, 0.0, CloseReason.DETACHED)
             users.remove(me)
         return handle
+
+    def to_stdlib(self) -> _stdsocket.socket:
+        """Hand the socket over to a stdlib :class:`socket.socket`, options and all.
+
+        The stdlib object owns the handle from then on (this Socket is detached) and
+        keeps the timeout set with :meth:`settimeout`; the handle stays
+        non-inheritable. Frameworks that take a ready socket (``asyncio``,
+        ``socketserver``, uvicorn, waitress) get one this way; see also
+        :func:`winsockx.create_server`. Closing it with :func:`winsockx.graceful_close`
+        keeps the bounded close.
+
+        >>> import winsockx
+        >>> s = winsockx.Socket(exclusive=True)
+        >>> s.bind(("127.0.0.1", 0))
+        >>> with s.to_stdlib() as std:
+        ...     s.closed, std.getsockname()[0]
+        (True, '127.0.0.1')
+
+        Raises:
+            SocketClosedError: already closed or detached.
+            OSError: the stdlib refused the handle; the socket is left as it was.
+        """
+        if self._closing:
+            raise _closed_error(self._state_word())
+        timeout = self._timeout
+        # Built while this Socket still owns the handle, so a refusal leaves it intact.
+        std = _stdsocket.socket(
+            _NATIVE_FAMILY[self._family], int(self._type), int(self._proto), self._handle
+        )
+        try:
+            self.detach()
+        except BaseException:
+            std.detach()  # the handle was never the stdlib object's to close
+            raise
+        std.settimeout(timeout)
+        return std
+
+    @classmethod
+    def _take(cls, handle: int, family: AddressFamily, type: SocketType, proto: int) -> Socket:
+        """Manage a handle made elsewhere (see :func:`winsockx.graceful_close`).
+
+        The handle becomes non-blocking, as every managed handle is; whether it is
+        connected and its SO_LINGER are read back from the system.
+        """
+        if not _started:
+            ensure_started()
+            _started.append(True)
+        connected = True
+        try:
+            _backend.getpeername(handle)
+        except OsFailure:
+            connected = False
+        linger: tuple[int, int] | None = None
+        try:
+            current = _backend.unpack_linger(
+                _backend.getsockopt(handle, SOL_SOCKET, _SO_LINGER, _LINGER_SIZE)
+            )
+            linger = current if current[0] else None
+        except OsFailure:
+            pass
+        protocol = _PROTOCOLS.get(proto, proto)
+        sock = cls.__new__(cls)
+        sock._init(handle, family, type, protocol, connected)
+        sock._bound = True
+        sock._linger = linger
+        # close() copes with a handle left blocking: it waits for readiness first.
+        with contextlib.suppress(OsFailure):
+            _backend.set_nonblocking(handle, True)
+        return sock
 
     def _abort(self) -> None:
         """Close the handle without draining (construction failed or the object was lost)."""
