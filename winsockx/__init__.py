@@ -13,6 +13,9 @@ failed, and the thin one-to-one layer :mod:`winsockx.raw` underneath.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from . import raw
 from .address import Address, IPv4Address, IPv6Address, make_address
 from .bridge import bind_exclusive, create_server, graceful_close
@@ -50,7 +53,41 @@ from .results import BackendInfo, CloseReason, CloseReport, WSAData
 from .session import Winsock
 from .sockets import Socket
 
+if TYPE_CHECKING:
+    from .aio import create_datagram_endpoint, start_server
+    from .servers import (
+        ExclusiveHTTPServer,
+        ExclusiveTCPServer,
+        ExclusiveThreadingHTTPServer,
+        ExclusiveThreadingTCPServer,
+        ExclusiveThreadingUDPServer,
+        ExclusiveUDPServer,
+    )
+
 __version__ = "0.1.0"
+
+# Imported on first use: asyncio, socketserver and http.server are not needed by the
+# socket core, and importing them costs start-up time in every program.
+_LAZY = {
+    "create_datagram_endpoint": ".aio",
+    "start_server": ".aio",
+    "ExclusiveHTTPServer": ".servers",
+    "ExclusiveTCPServer": ".servers",
+    "ExclusiveThreadingHTTPServer": ".servers",
+    "ExclusiveThreadingTCPServer": ".servers",
+    "ExclusiveThreadingUDPServer": ".servers",
+    "ExclusiveUDPServer": ".servers",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'winsockx' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AF_INET",
@@ -71,6 +108,12 @@ __all__ = [
     "BackendInfo",
     "CloseReason",
     "CloseReport",
+    "ExclusiveHTTPServer",
+    "ExclusiveTCPServer",
+    "ExclusiveThreadingHTTPServer",
+    "ExclusiveThreadingTCPServer",
+    "ExclusiveThreadingUDPServer",
+    "ExclusiveUDPServer",
     "IPv4Address",
     "IPv6Address",
     "OptionKind",
@@ -89,9 +132,11 @@ __all__ = [
     "WinsockError",
     "backend_info",
     "bind_exclusive",
+    "create_datagram_endpoint",
     "create_server",
     "getaddrinfo",
     "graceful_close",
     "make_address",
     "raw",
+    "start_server",
 ]
