@@ -32,10 +32,13 @@ exclude_patterns = ["_build"]
 root_doc = "index"
 nitpicky = True
 nitpick_ignore_regex = [
-    ("py:(class|exc|func|mod|data|obj)", r"(enum|errno|socket|typing|types|collections)(\..+)?"),
+    (
+        "py:(class|exc|func|mod|data|obj)",
+        r"(enum|errno|socket|typing|types|collections|asyncio|socketserver|http)(\..+)?",
+    ),
     # Only imported under TYPE_CHECKING, or private aliases shown in signatures.
     ("py:class", r"(typing_extensions\.)?(Buffer|Self)"),
-    ("py:class", r"(winsockx\.[\w.]+\.)?(AddressLike|OptionValue|CData)"),
+    ("py:class", r"(winsockx\.[\w.]+\.)?(AddressLike|OptionValue|CData|_P)"),
 ]
 # The public error classes are documented under their public names (api.rst) and in
 # their module (errors.rst); a short reference such as a "Raises: WinsockError" then

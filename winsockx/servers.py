@@ -78,7 +78,9 @@ class ExclusiveTCPServer(socketserver.TCPServer):
     """
 
     allow_reuse_address = False
+    """Always False: SO_REUSEADDR is what would let another program take the port."""
     allow_reuse_port = False
+    """Always False, as ``allow_reuse_address``."""
     dualstack_ipv6 = False
     """Set True (with ``address_family = AF_INET6``) to accept IPv4 too."""
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
@@ -113,7 +115,9 @@ class ExclusiveUDPServer(socketserver.UDPServer):
     """
 
     allow_reuse_address = False
+    """Always False: SO_REUSEADDR is what would let another program take the port."""
     allow_reuse_port = False
+    """Always False, as ``allow_reuse_address``."""
     dualstack_ipv6 = False
     """Set True (with ``address_family = AF_INET6``) to accept IPv4 too."""
 
@@ -137,6 +141,7 @@ class ExclusiveHTTPServer(ExclusiveTCPServer, http.server.HTTPServer):
     """
 
     allow_reuse_address = False
+    """Always False (the stdlib's HTTPServer sets it True)."""
 
     def server_bind(self) -> None:
         """Bind exclusively, then record the server's name and port as HTTPServer does."""
@@ -150,3 +155,4 @@ class ExclusiveThreadingHTTPServer(socketserver.ThreadingMixIn, ExclusiveHTTPSer
     """:class:`http.server.ThreadingHTTPServer`, bound exclusively; a thread per request."""
 
     daemon_threads = True
+    """As in the stdlib's ThreadingHTTPServer: request threads do not keep the process alive."""
