@@ -21,7 +21,7 @@ nox.options.sessions = ["tests", "typecheck", "lint", "gen_check", "docs", "pack
 nox.options.error_on_external_run = True
 
 ROOT = pathlib.Path(__file__).resolve().parent
-GENERATED = ("_ws2_32_ffi.py", "_libc_ffi.py")
+GENERATED = ("_ws2_32_ffi.py", "_libc_ffi.py", "_iphlpapi_ffi.py")
 
 # cffi's recompiler output depends on its version; 2.0.0 produced the committed
 # winsockx/_ws2_32_ffi.py and winsockx/_libc_ffi.py (2.0.0 supports Python 3.9-3.14).
