@@ -55,6 +55,9 @@ from .sockets import Socket
 
 if TYPE_CHECKING:
     from .aio import create_datagram_endpoint, start_server
+    from .diag.excluded import PortRange, PortRangesUnavailableError, excluded_port_ranges
+    from .diag.holders import PortHolder, TcpState, who_holds
+    from .diag.picker import NoFreePortError, pick_port
     from .servers import (
         ExclusiveHTTPServer,
         ExclusiveTCPServer,
@@ -77,6 +80,15 @@ _LAZY = {
     "ExclusiveThreadingTCPServer": ".servers",
     "ExclusiveThreadingUDPServer": ".servers",
     "ExclusiveUDPServer": ".servers",
+    # The diagnostics read system tables and run netsh: nothing a socket needs.
+    "NoFreePortError": ".diag.picker",
+    "PortHolder": ".diag.holders",
+    "PortRange": ".diag.excluded",
+    "PortRangesUnavailableError": ".diag.excluded",
+    "TcpState": ".diag.holders",
+    "excluded_port_ranges": ".diag.excluded",
+    "pick_port": ".diag.picker",
+    "who_holds": ".diag.holders",
 }
 
 
@@ -116,15 +128,20 @@ __all__ = [
     "ExclusiveUDPServer",
     "IPv4Address",
     "IPv6Address",
+    "NoFreePortError",
     "OptionKind",
     "OptionOrderError",
     "OptionRule",
+    "PortHolder",
+    "PortRange",
+    "PortRangesUnavailableError",
     "Protocol",
     "ShutdownHow",
     "Socket",
     "SocketClosedError",
     "SocketOption",
     "SocketType",
+    "TcpState",
     "UsageError",
     "WSAData",
     "WSAError",
@@ -134,9 +151,12 @@ __all__ = [
     "bind_exclusive",
     "create_datagram_endpoint",
     "create_server",
+    "excluded_port_ranges",
     "getaddrinfo",
     "graceful_close",
     "make_address",
+    "pick_port",
     "raw",
     "start_server",
+    "who_holds",
 ]
