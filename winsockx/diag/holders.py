@@ -170,6 +170,9 @@ def check_protocol(protocol: object, name: str = "protocol") -> PortProtocol:
 def _check_ip(address: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     if not isinstance(address, str):
         raise TypeError(f"address must be an IP address str or None, not {type(address).__name__}")
+    if "%" in address:
+        # The socket tables give no scope, so a scoped address could never match.
+        raise ValueError(f"address {address!r} has a %scope suffix; pass the address without it")
     try:
         return ipaddress.ip_address(address)
     except ValueError:
