@@ -222,10 +222,10 @@ def parse_reserved_ports(text: str, protocol: PortProtocol) -> list[PortRange]:
         item = item.strip()
         if not item:
             continue
-        first, _, last = item.partition("-")
+        first, dash, last = item.partition("-")
         try:
             start = _port_number(first, "reserved port")
-            end = _port_number(last, "reserved port") if last else start
+            end = _port_number(last, "reserved port") if dash else start
         except ValueError:
             raise PortRangesUnavailableError(
                 f"{SOURCE_RESERVED} holds {item!r}, not a port or a range", output=text
