@@ -318,7 +318,8 @@ def excluded_port_ranges(protocol: PortProtocol = "tcp") -> list[PortRange]:
       excludedportrange protocol=tcp`` and of its ``ipv6`` twin (each with its
       family; ``administered`` for the ``*`` rows). A bind to such a port fails
       with 10013 though nothing holds it. netsh is run with a time bound
-      (:data:`NETSH_TIMEOUT`) and no window, and read in any display language.
+      (:data:`~winsockx.diag.excluded.NETSH_TIMEOUT`) and no window, and read
+      in any display language.
     * Linux: the privileged ports (``1`` to ``ip_unprivileged_port_start - 1``;
       1-1023 by default; binding them needs root or ``CAP_NET_BIND_SERVICE``), then
       the ports of ``ip_local_reserved_ports`` (kept from ephemeral assignment

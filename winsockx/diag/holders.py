@@ -244,7 +244,8 @@ def who_holds(
     ``a.b.c.d``) and those bound to a wildcard that covers it (``0.0.0.0`` covers
     every IPv4 address; ``::`` every IPv6 one and every IPv4 one too, since a
     dual-stack socket takes both and the tables do not say which ``::`` sockets
-    are). A wildcard *address* keeps every holder of its family (``::``: of both).
+    are). A wildcard *address* keeps every holder of its family, and ``::`` every
+    holder of both.
 
     >>> import winsockx
     >>> with winsockx.bind_exclusive(("127.0.0.1", 0), type=winsockx.SOCK_DGRAM) as s:

@@ -23,7 +23,7 @@ from .holders import PortProtocol, check_protocol
 __all__ = ["MAX_COUNT", "NoFreePortError", "pick_port"]
 
 MAX_COUNT = 100
-"""The most consecutive ports one :func:`pick_port` call finds."""
+"""The most consecutive ports one :func:`~winsockx.pick_port` call finds."""
 
 # Candidates tried before giving up: each costs a few binds, and on a machine where
 # a free run of ports exists the first candidates nearly always do.
@@ -165,7 +165,8 @@ def pick_port(
         TypeError: *protocols* not a tuple (or other iterable, not a str) of
             strings, *count* not an int, or *host* not a str.
         ValueError: a protocol other than ``"tcp"``/``"udp"``, no protocol,
-            *count* outside 1 to :data:`MAX_COUNT`, or *host* not an IP address.
+            *count* outside 1 to :data:`~winsockx.diag.picker.MAX_COUNT`, or
+            *host* not an IP address.
         NoFreePortError: no run of free ports was found in 64 attempts.
         WinsockError: a bind failed for a reason other than a taken or
             excluded port (e.g. 10049 ``AddressNotAvailableError``: *host* is not
