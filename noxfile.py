@@ -54,7 +54,8 @@ def tests(session: nox.Session) -> None:
     # Installing brings the run-time dependencies; the suite itself imports winsockx
     # from the checkout (tests/ is a package), as it does under Wine. The package
     # session checks the built wheel.
-    session.install(".", *TEST_DEPS)
+    # The [uvicorn] and [waitress] extras: tests/test_serve.py serves with both.
+    session.install(".[uvicorn,waitress]", *TEST_DEPS)
     session.run("pytest", "tests", *session.posargs)
 
 
