@@ -113,6 +113,7 @@ Typed access to Winsock (ws2_32.dll), and the same API over libc elsewhere.
 commands:
   bind      run the SO_EXCLUSIVEADDRUSE sample: {PROGRAM} FAMILY TYPE PROTOCOL PORT
   matrix    measure bind outcomes for pairs of sockets (winsockx matrix --help)
+  serve     run uvicorn or waitress on a port bound exclusively (winsockx serve --help)
 
 options:
   -h, --help   show this help and exit
@@ -407,6 +408,14 @@ def _matrix_main(args: Sequence[str]) -> int:
     return cli_main(list(args))
 
 
+def _serve_main(args: Sequence[str]) -> int:
+    """Hand ``winsockx serve ...`` to :func:`winsockx.serve.serve_main`, imported only now."""
+    # Imported on use, so that bind's start-up does not pay for argparse and logging.
+    from .serve import serve_main
+
+    return serve_main(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``winsockx`` command; returns the exit status.
 
@@ -433,6 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return bind_main(rest)
     if command == "matrix":
         return _matrix_main(rest)
-    print(f"winsockx: unknown command {command!r} (commands: bind, matrix)", file=sys.stderr)
+    if command == "serve":
+        return _serve_main(rest)
+    print(f"winsockx: unknown command {command!r} (commands: bind, matrix, serve)", file=sys.stderr)
     print("usage: winsockx <command> [arguments]; winsockx --help lists them", file=sys.stderr)
     return EXIT_USAGE
