@@ -7,6 +7,8 @@ would (tests/hijack.py).
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ import winsockx
 from winsockx import CloseReason, SocketClosedError, WinsockError
 
 from .conftest import BACKEND
-from .hijack import assert_refused, try_bind
+from .hijack import assert_port_kept, assert_refused, try_bind
 
 TIMEOUT = 10.0
 
@@ -99,8 +101,7 @@ def test_another_process_cannot_take_the_port_of_create_server(
     server = winsockx.create_server((host, 0))
     stdlib_sockets.append(server)
     port = server.getsockname()[1]
-    for attacker in ("127.0.0.1", "0.0.0.0"):
-        assert_refused(try_bind(attacker, port))
+    assert_port_kept(host, port)
     client, accepted = _connected(server, stdlib_sockets)
     client.sendall(b"still mine")
     assert accepted.recv(32) == b"still mine"
@@ -171,9 +172,7 @@ def test_create_server_datagram_answers_a_stdlib_client(
     data, sender = server.recvfrom(64)
     server.sendto(data.upper(), sender)
     assert client.recvfrom(64) == (b"ECHO?", server.getsockname())
-    port = server.getsockname()[1]
-    assert_refused(try_bind("127.0.0.1", port, udp=True))
-    assert_refused(try_bind("0.0.0.0", port, udp=True))
+    assert_port_kept("127.0.0.1", server.getsockname()[1], udp=True)
 
 
 @pytest.mark.parametrize(
@@ -389,3 +388,15 @@ def test_graceful_close_refuses_bad_bounds_and_leaves_the_socket_open(
         with pytest.raises(error):
             winsockx.graceful_close(s, **kwargs)  # type: ignore[arg-type]
         assert s.fileno() != -1
+
+
+@pytest.mark.ws2_32
+def test_importing_winsockx_leaves_the_stdlib_socket_module_alone() -> None:
+    """On Windows importing socket calls WSAStartup; importing winsockx (create_server
+    and graceful_close included) must not, or raw callers never see WSANOTINITIALISED."""
+    code = "import sys, winsockx; print('_socket' in sys.modules, 'socket' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]

@@ -32,7 +32,7 @@ from winsockx.serve import serve_main
 
 from . import tests_app
 from .conftest import BACKEND
-from .hijack import assert_refused, try_bind
+from .hijack import assert_refused, attackers, try_bind
 from .test_cli import HOLD_SECONDS, Holder, child_env, success_line
 
 TESTS = Path(__file__).resolve().parent
@@ -70,23 +70,6 @@ def get_when_up(port: int, alive: Callable[[], bool], host: str = "127.0.0.1") -
             if not alive() or time.monotonic() > deadline:
                 pytest.fail(f"no answer from {url(host, port)}: {exc}")
             time.sleep(0.1)
-
-
-def attackers(host: str) -> tuple[str, ...]:
-    """The addresses a second process tries, with SO_REUSEADDR, against a server on *host*.
-
-    The server's own address always, and from a wildcard server also 127.0.0.1 inside
-    it. Against a server on 127.0.0.1, a wildcard bind is tried on POSIX only. Windows
-    lets a wildcard bind sit next to an exclusive specific one (Wine's conformance
-    suite, run on Windows: after an exclusive bind of 127.0.0.1, a plain bind of
-    0.0.0.0 succeeds; docs/matrix.rst pair 5), and connections to 127.0.0.1 still
-    reach the more specific server, so that bind takes nothing from it. Wine 8
-    refuses it with 10013 while the server listens (measured); asserting that would
-    assert Wine, not Windows.
-    """
-    if host == "0.0.0.0" or BACKEND.name == "posix":
-        return ("127.0.0.1", "0.0.0.0")
-    return (host,)
 
 
 class ServerThread(threading.Thread):

@@ -23,7 +23,7 @@ import winsockx
 from winsockx import UsageError, WinsockError
 
 from .conftest import BACKEND
-from .hijack import assert_refused, try_bind
+from .hijack import assert_port_kept
 
 TIMEOUT = 10.0
 
@@ -72,11 +72,6 @@ def _get(port: int, path: str = "/") -> str:
         return str(response.read().decode())
 
 
-def _hijack_refused(port: int, *, udp: bool = False) -> None:
-    for host in ("127.0.0.1", "0.0.0.0"):
-        assert_refused(try_bind(host, port, udp=udp))
-
-
 @pytest.mark.parametrize(
     "cls", [winsockx.ExclusiveThreadingHTTPServer, winsockx.ExclusiveHTTPServer]
 )
@@ -91,7 +86,7 @@ def test_exclusive_http_server_serves_and_keeps_its_port(
     with serving(server) as port:
         assert server.server_port == port
         assert _get(port, "/first") == "hello /first"
-        _hijack_refused(port)
+        assert_port_kept(host, port)
         assert _get(port, "/after") == "hello /after"
 
 
@@ -118,7 +113,7 @@ def test_exclusive_threading_tcp_server_echoes() -> None:
         with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as client:
             client.sendall(b"shout\n")
             assert client.makefile("rb").readline() == b"SHOUT\n"
-        _hijack_refused(port)
+        assert_port_kept("127.0.0.1", port)
 
 
 def test_exclusive_tcp_server_drain_is_bounded() -> None:
@@ -150,7 +145,7 @@ def test_exclusive_udp_server_answers_and_keeps_its_port(
     with client, serving(cls(("127.0.0.1", 0), _DatagramEcho)) as port:
         client.sendto(b"ping", ("127.0.0.1", port))
         assert client.recvfrom(16)[0] == b"PING"
-        _hijack_refused(port, udp=True)
+        assert_port_kept("127.0.0.1", port, udp=True)
         client.sendto(b"again", ("127.0.0.1", port))
         assert client.recvfrom(16)[0] == b"AGAIN"
 
@@ -222,7 +217,9 @@ def test_asyncio_start_server_serves_and_keeps_its_port() -> None:
             answer = await asyncio.wait_for(reader.readline(), TIMEOUT)
             writer.close()
             await writer.wait_closed()
-            await asyncio.get_running_loop().run_in_executor(None, _hijack_refused, port)
+            await asyncio.get_running_loop().run_in_executor(
+                None, assert_port_kept, "127.0.0.1", port
+            )
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"still\n")
             assert await asyncio.wait_for(reader.readline(), TIMEOUT) == b"STILL\n"
@@ -272,7 +269,7 @@ def test_asyncio_datagram_endpoint_answers_and_keeps_its_port() -> None:
                     c.settimeout(TIMEOUT)
                     c.sendto(b"dgram", ("127.0.0.1", port))
                     data = c.recvfrom(64)[0]
-                _hijack_refused(port, udp=True)
+                assert_port_kept("127.0.0.1", port, udp=True)
                 return data
 
             return await asyncio.get_running_loop().run_in_executor(None, client)

@@ -17,7 +17,7 @@ stdlib socket the bounded close of :meth:`winsockx.Socket.close`.
 
 from __future__ import annotations
 
-import socket as _stdsocket
+from typing import TYPE_CHECKING
 from typing import Protocol as _Protocol
 
 from ._checks import check_int, check_seconds
@@ -25,6 +25,9 @@ from .address import AddressLike
 from .constants import AddressFamily, SocketOption, SocketType, coerce_family, coerce_type
 from .results import CloseReason, CloseReport
 from .sockets import DEFAULT_DRAIN_LIMIT, DEFAULT_DRAIN_TIMEOUT, Socket
+
+if TYPE_CHECKING:
+    import socket as _stdsocket
 
 __all__ = ["HasFileno", "bind_exclusive", "create_server", "graceful_close"]
 
@@ -166,6 +169,10 @@ def graceful_close(
     """
     if isinstance(sock, Socket):
         return sock.close(drain_timeout, drain_limit)
+    # Imported here, not at the top: on Windows importing socket calls WSAStartup
+    # (see winsockx.constants), which importing winsockx must not do.
+    import socket as _stdsocket
+
     drain_timeout = check_seconds(drain_timeout, "drain_timeout")
     drain_limit = check_int(drain_limit, "drain_limit", 0)
     if isinstance(sock, _stdsocket.socket):
