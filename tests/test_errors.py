@@ -242,12 +242,25 @@ def test_str_without_argument_and_with_hint() -> None:
 
 
 def test_diagnosis_set_later_shows_in_str() -> None:
-    """diagnosis starts as None and, once set, is appended by str()."""
+    """diagnosis starts as None and, once set, follows the code in str(), before the
+    code's generic meaning: ``NAME (code): diagnosis. Meaning``."""
     err = make_error(10048, "bind", argument="0.0.0.0:80")
     assert err.diagnosis is None
     before = str(err)
-    err.diagnosis = "Port 80 is held by process 4 (System)."
-    assert str(err) == before + " Port 80 is held by process 4 (System)."
+    assert before.startswith("bind(0.0.0.0:80) failed: WSAEADDRINUSE (10048) ")
+    err.diagnosis = "held by PID 4 (System) on 0.0.0.0:80 LISTEN"
+    head = "bind(0.0.0.0:80) failed: WSAEADDRINUSE (10048)"
+    assert str(err) == (
+        head + ": held by PID 4 (System) on 0.0.0.0:80 LISTEN." + before[len(head) :]
+    )
+
+
+def test_diagnosis_of_an_unnamed_code_is_appended() -> None:
+    """A code without a WSAError name keeps the diagnosis at the end."""
+    err = make_error(12345, "bind", argument="0.0.0.0:80")
+    before = str(err)
+    err.diagnosis = "nothing found holding port 80"
+    assert str(err) == before + " nothing found holding port 80"
 
 
 def test_unknown_code() -> None:

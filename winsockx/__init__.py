@@ -55,6 +55,8 @@ from .sockets import Socket
 
 if TYPE_CHECKING:
     from .aio import create_datagram_endpoint, start_server
+    from .diag.audit import AuditReport, Probe, ProbeOutcome, Verdict, audit
+    from .diag.diagnose import explain_bind_failure, set_bind_diagnosis
     from .diag.excluded import PortRange, PortRangesUnavailableError, excluded_port_ranges
     from .diag.holders import PortHolder, TcpState, who_holds
     from .diag.picker import NoFreePortError, pick_port
@@ -81,11 +83,18 @@ _LAZY = {
     "ExclusiveThreadingUDPServer": ".servers",
     "ExclusiveUDPServer": ".servers",
     # The diagnostics read system tables and run netsh: nothing a socket needs.
+    "AuditReport": ".diag.audit",
     "NoFreePortError": ".diag.picker",
     "PortHolder": ".diag.holders",
     "PortRange": ".diag.excluded",
     "PortRangesUnavailableError": ".diag.excluded",
+    "Probe": ".diag.audit",
+    "ProbeOutcome": ".diag.audit",
     "TcpState": ".diag.holders",
+    "Verdict": ".diag.audit",
+    "audit": ".diag.audit",
+    "explain_bind_failure": ".diag.diagnose",
+    "set_bind_diagnosis": ".diag.diagnose",
     "excluded_port_ranges": ".diag.excluded",
     "pick_port": ".diag.picker",
     "who_holds": ".diag.holders",
@@ -117,6 +126,7 @@ __all__ = [
     "Address",
     "AddressFamily",
     "AddressInUseError",
+    "AuditReport",
     "BackendInfo",
     "CloseReason",
     "CloseReport",
@@ -135,6 +145,8 @@ __all__ = [
     "PortHolder",
     "PortRange",
     "PortRangesUnavailableError",
+    "Probe",
+    "ProbeOutcome",
     "Protocol",
     "ShutdownHow",
     "Socket",
@@ -143,20 +155,24 @@ __all__ = [
     "SocketType",
     "TcpState",
     "UsageError",
+    "Verdict",
     "WSAData",
     "WSAError",
     "Winsock",
     "WinsockError",
+    "audit",
     "backend_info",
     "bind_exclusive",
     "create_datagram_endpoint",
     "create_server",
     "excluded_port_ranges",
+    "explain_bind_failure",
     "getaddrinfo",
     "graceful_close",
     "make_address",
     "pick_port",
     "raw",
+    "set_bind_diagnosis",
     "start_server",
     "who_holds",
 ]

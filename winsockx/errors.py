@@ -371,6 +371,10 @@ class WinsockError(OSError):
     ``diagnosis``
         An explanation found after the fact (e.g. which process holds a
         port), or ``None``; it may be set later and then shows in ``str()``.
+        For a failed ``bind`` (10048, 10013) it is worked out the first time it
+        is read (or the error is printed), within a time bound, so code that
+        catches such errors and carries on pays nothing for it (see
+        :func:`winsockx.explain_bind_failure`).
 
     Example::
 
@@ -393,7 +397,7 @@ class WinsockError(OSError):
     address: Address | None
     posix_errno: int | None
     hint: str | None
-    diagnosis: str | None
+    _diagnosis: str | None
 
     def __init__(
         self,
@@ -427,22 +431,44 @@ class WinsockError(OSError):
         self.address = address
         self.posix_errno = posix_errno
         self.hint = hint
-        self.diagnosis = None
+        self._diagnosis = None
+
+    @property
+    def diagnosis(self) -> str | None:
+        """Why the call failed, when known (see the class docs), else None."""
+        pending = self.__dict__.pop("_pending_diagnosis", None)
+        if pending is not None:
+            self._diagnosis = pending()
+        return self._diagnosis
+
+    @diagnosis.setter
+    def diagnosis(self, value: str | None) -> None:
+        self.__dict__.pop("_pending_diagnosis", None)
+        self._diagnosis = value
+
+    def _diagnose_later(self, work: Callable[[], str | None]) -> None:
+        """Have *work* find the diagnosis when it is first read."""
+        self.__dict__["_pending_diagnosis"] = work
 
     def __str__(self) -> str:
         """Render ``function(argument) failed: NAME (code) Meaning.`` plus extras."""
         winerror: int | None = self.winerror
         call = f"{self.function}({self.argument or ''}) failed: "
+        diagnosis = self.diagnosis
         if self.code is not None:
-            text = f"{call}{self.code.name} ({int(self.code)}) {self.strerror}"
+            text = f"{call}{self.code.name} ({int(self.code)})"
+            # The diagnosis names the cause at once, before the code's generic meaning.
+            if diagnosis:
+                text += f": {diagnosis.rstrip('.')}."
+            text += f" {self.strerror}"
         elif winerror is not None and self.strerror != _unknown_code_text(winerror):
             text = f"{call}error {winerror} {self.strerror}"
         else:
             text = f"{call}{self.strerror}"
         if self.hint:
             text += f" {self.hint}"
-        if self.diagnosis:
-            text += f" {self.diagnosis}"
+        if diagnosis and self.code is None:
+            text += f" {diagnosis}"
         if self.posix_errno is not None:
             name = _errno.errorcode.get(self.posix_errno)
             text += f" [errno {self.posix_errno}{' ' + name if name else ''}]"
@@ -463,6 +489,7 @@ class WinsockError(OSError):
     ) -> tuple[Callable[..., WinsockError], tuple[object, ...], dict[str, object]]:
         """Pickle through the constructor so the subclass and fields survive."""
         winerror: int | None = self.winerror
+        self.diagnosis  # noqa: B018 - a pending diagnosis is worked out: functions do not pickle
         return (
             _rebuild,
             (

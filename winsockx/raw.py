@@ -34,7 +34,7 @@ from .address import (
     parse_address,
     unpack_sockaddr,
 )
-from .constants import AddressFamily, Protocol, ShutdownHow, SocketOption, SocketType
+from .constants import SOL_SOCKET, AddressFamily, Protocol, ShutdownHow, SocketOption, SocketType
 from .errors import WinsockError, WSAError
 from .results import WSAData
 
@@ -155,8 +155,24 @@ def _getsockopt_failed(failure: OsFailure, level: int, optname: int) -> WinsockE
     return failure.error("getsockopt", argument=_option_label(level, optname), hint=hint)
 
 
-def _bind_failed(failure: OsFailure, addr: Address) -> WinsockError:
-    return failure.error("bind", argument=str(addr), address=addr, hint=_hint("bind", failure))
+def _bind_failed(failure: OsFailure, addr: Address, kind: int) -> WinsockError:
+    error = failure.error("bind", argument=str(addr), address=addr, hint=_hint("bind", failure))
+    code = failure.winerror
+    if code in _DIAGNOSED:
+        # Who holds the port, excluded ranges...: worked out when first read, so a
+        # program that catches the error and tries another port pays nothing.
+        protocol = "udp" if kind == SocketType.SOCK_DGRAM else "tcp"
+        error._diagnose_later(lambda: _explain_bind_failure(code, addr, protocol))
+    return error
+
+
+def _explain_bind_failure(code: int, addr: Address, protocol: str) -> str | None:
+    from .diag.diagnose import explain_bind_failure
+
+    return explain_bind_failure(code, addr, protocol)
+
+
+_DIAGNOSED = frozenset({int(WSAError.WSAEADDRINUSE), int(WSAError.WSAEACCES)})
 
 
 def _connect_failed(failure: OsFailure, addr: Address) -> WinsockError:
@@ -284,7 +300,15 @@ def bind(handle: int, address: AddressLike) -> None:
     try:
         backend.bind(handle, pack_sockaddr(addr, backend.native_family(addr.family)))
     except OsFailure as f:
-        raise _bind_failed(f, addr) from None
+        raise _bind_failed(f, addr, _socket_type_of(handle)) from None
+
+
+def _socket_type_of(handle: int) -> int:
+    """SO_TYPE of *handle*, or 0 when it cannot be read (a failure path only)."""
+    try:
+        return backend.getsockopt_int(handle, SOL_SOCKET, SocketOption.TYPE.optname)
+    except OsFailure:
+        return 0
 
 
 def listen(handle: int, backlog: int) -> None:

@@ -22,7 +22,6 @@ import builtins
 import contextlib
 import ipaddress
 import math
-import socket as _stdsocket
 import struct
 import sys
 import threading
@@ -62,6 +61,8 @@ if sys.platform == "win32":
     from ._ws2_32_backend import Ws2Backend
 
 if TYPE_CHECKING:
+    import socket as _stdsocket
+
     from typing_extensions import Buffer, Self
 
 __all__ = ["DEFAULT_DRAIN_LIMIT", "DEFAULT_DRAIN_TIMEOUT", "WAKE_INTERVAL", "OptionValue", "Socket"]
@@ -832,7 +833,7 @@ class Socket:
                 raise _closed_error(self._state_word())
             _backend.bind(self._handle, sockaddr)
         except OsFailure as f:
-            raise raw._bind_failed(f, addr) from None
+            raise raw._bind_failed(f, addr, self._type) from None
         finally:
             users.remove(_ident())
             if self._closing and not users:
@@ -1301,6 +1302,10 @@ class Socket:
         """
         if self._closing:
             raise _closed_error(self._state_word())
+        # Imported here: on Windows importing socket calls WSAStartup, which must not
+        # happen behind the back of code that manages Winsock's startup itself.
+        import socket as _stdsocket
+
         timeout = self._timeout
         # Built while this Socket still owns the handle, so a refusal leaves it intact.
         std = _stdsocket.socket(
