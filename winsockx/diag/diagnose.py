@@ -105,7 +105,8 @@ def _explain(code: int, address: Address, protocol: PortProtocol) -> str:
     from .holders import who_holds
 
     port = address.port
-    holders = who_holds(port, protocol=protocol)
+    # Only the sockets in the way of this bind: the same address, or a wildcard over it.
+    holders = who_holds(port, protocol=protocol, address=address.host)
     owners = [h for h in holders if h.listening or protocol == "udp"]
     if owners:
         verb = (
