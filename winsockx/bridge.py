@@ -17,10 +17,13 @@ stdlib socket the bounded close of :meth:`winsockx.Socket.close`.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 from typing import Protocol as _Protocol
 
+from . import raw
 from ._checks import check_int, check_seconds
+from ._failure import OsFailure
 from .address import AddressLike
 from .constants import AddressFamily, SocketOption, SocketType, coerce_family, coerce_type
 from .results import CloseReason, CloseReport
@@ -183,7 +186,12 @@ def graceful_close(
         kind = coerce_type(sock.type)
         proto = sock.proto
         handle = sock.detach()
-        return Socket._take(handle, family, kind, proto).close(drain_timeout, drain_limit)
+        try:
+            taken = Socket._take(handle, family, kind, proto)
+        except BaseException:
+            _close_quietly(handle)  # ours now: nothing else will close it
+            raise
+        return taken.close(drain_timeout, drain_limit)
     fileno = getattr(sock, "fileno", None)
     close = getattr(sock, "close", None)
     if not callable(fileno) or not callable(close):
@@ -205,6 +213,11 @@ def graceful_close(
 
 
 _NOTHING_TO_CLOSE = CloseReport(False, 0, 0.0, CloseReason.NOT_CONNECTED)
+
+
+def _close_quietly(handle: int) -> None:
+    with contextlib.suppress(OsFailure):
+        raw.backend.closesocket(handle)
 
 
 def _type_name(value: object) -> str:

@@ -51,12 +51,17 @@ def _bind(server: socketserver.TCPServer) -> None:
     host, *rest = server.server_address
     if not isinstance(host, str):  # the stdlib takes bytes host names too
         host = bytes(host).decode("idna")
-    exclusive = bind_exclusive(
+    bound = bind_exclusive(
         cast("AddressLike", (host, *rest)),
         family=server.address_family,
         type=server.socket_type,
         dualstack_ipv6=bool(getattr(server, "dualstack_ipv6", False)),
-    ).to_stdlib()
+    )
+    try:
+        exclusive = bound.to_stdlib()
+    except BaseException:
+        bound.close(drain_timeout=0.0)
+        raise
     server.socket.close()
     server.socket = exclusive
     server.server_address = exclusive.getsockname()
