@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 from winsockx import backend_info
-from winsockx.matrix import UNMEASURED, run_matrix
+from winsockx.lab.measure import UNMEASURED, run_matrix
 
 # Seconds for the IPv4 grid, by platform (the targets the matrix was written to).
 BUDGET_POSIX = 2.0

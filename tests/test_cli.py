@@ -21,7 +21,8 @@ import pytest
 
 import winsockx
 from winsockx import AF_INET, AF_INET6, SOCK_STREAM, Socket
-from winsockx.cli import main, wtoi
+from winsockx.cli import main
+from winsockx.cli.sample import wtoi
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 60.0
@@ -372,9 +373,9 @@ def test_no_command_and_unknown_command_exit_1(capsys: pytest.CaptureFixture[str
 def test_matrix_without_its_module_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """If winsockx.matrix cannot be imported, `winsockx matrix` says so and exits 1."""
+    """If the lab cannot be imported, `winsockx matrix` says so and exits 1."""
     # None in sys.modules makes the import raise ImportError.
-    monkeypatch.setitem(sys.modules, "winsockx.matrix", None)
+    monkeypatch.setitem(sys.modules, "winsockx.lab.measure", None)
     assert main(["matrix"]) == 1
     assert "winsockx matrix: not available" in capsys.readouterr().err
 

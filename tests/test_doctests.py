@@ -13,8 +13,6 @@ import sys
 
 import pytest
 
-import winsockx
-
 # Modules that import only on the other platform, the generated ffi modules, and
 # __main__ (importing it runs the command).
 _SKIP = {"winsockx.__main__", "winsockx._ws2_32_ffi", "winsockx._libc_ffi"} | (
@@ -24,10 +22,16 @@ _SKIP = {"winsockx.__main__", "winsockx._ws2_32_ffi", "winsockx._libc_ffi"} | (
 )
 
 
+# Subpackages whose modules are collected too. winsockx.diag's modules run their
+# examples in their own test files (tests/test_excluded.py, test_holders.py, ...).
+_PACKAGES = ("winsockx", "winsockx.cli", "winsockx.lab")
+
+
 def _modules_with_examples() -> list[str]:
-    names = ["winsockx"] + [
-        info.name for info in pkgutil.iter_modules(winsockx.__path__, "winsockx.")
-    ]
+    names = list(_PACKAGES)
+    for package in _PACKAGES:
+        path = importlib.import_module(package).__path__
+        names += [info.name for info in pkgutil.iter_modules(path, f"{package}.")]
     finder = doctest.DocTestFinder()
     found = []
     for name in sorted(set(names) - _SKIP):

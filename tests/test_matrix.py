@@ -1,7 +1,7 @@
-"""winsockx.matrix and winsockx.bindspec: the bind table, measured with real sockets.
+"""The bind lab (winsockx.lab): the bind table, measured with real sockets.
 
 Every measured value asserted here comes from binds that ran in this test session;
-the expected values come from winsockx.bindspec (Windows, via Wine's conformance
+the expected values come from winsockx.lab.bindspec (Windows, via Wine's conformance
 suite) or, for the POSIX backend, from Linux's bind rules, each explained where it
 is asserted.
 """
@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 
 from winsockx import backend_info, raw
-from winsockx.bindspec import (
+from winsockx.constants import AddressFamily, SocketOption
+from winsockx.errors import WinsockError, WSAError
+from winsockx.lab.bindspec import (
     ANY_FAILURE,
     DOCUMENT_TABLE,
     NOT_APPLICABLE,
@@ -37,9 +39,7 @@ from winsockx.bindspec import (
     VerifiedPair,
     document_claim,
 )
-from winsockx.constants import AddressFamily, SocketOption
-from winsockx.errors import WinsockError, WSAError
-from winsockx.matrix import (
+from winsockx.lab.measure import (
     ALL_KINDS,
     GRIDS,
     IPV4,

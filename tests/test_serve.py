@@ -28,7 +28,7 @@ import pytest
 
 import winsockx
 from winsockx.cli import main
-from winsockx.serve import serve_main
+from winsockx.cli.serve import serve_main
 
 from . import tests_app
 from .conftest import BACKEND

@@ -33,9 +33,9 @@ from winsockx import (
     WSAError,
     raw,
 )
-from winsockx.bindspec import OK, WINDOWS_VERIFIED, BindSpec, Kind, VerifiedPair
-from winsockx.bindspec import Option as BindOption
 from winsockx.errors import NotASocketError, WinsockTimeoutError
+from winsockx.lab.bindspec import OK, WINDOWS_VERIFIED, BindSpec, Kind, VerifiedPair
+from winsockx.lab.bindspec import Option as BindOption
 
 from .conftest import Sockets
 

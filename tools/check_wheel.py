@@ -16,7 +16,12 @@ import zipfile
 WHEEL_MUST_HOLD = (
     "winsockx/__init__.py",
     "winsockx/__main__.py",
-    "winsockx/cli.py",
+    "winsockx/cli/__init__.py",
+    "winsockx/cli/sample.py",
+    "winsockx/cli/serve.py",
+    "winsockx/lab/__init__.py",
+    "winsockx/lab/bindspec.py",
+    "winsockx/lab/measure.py",
     "winsockx/_ws2_32_ffi.py",
     "winsockx/_libc_ffi.py",
     "winsockx/py.typed",

@@ -1,6 +1,6 @@
 """What is claimed about two binds of one port: the document's table and Windows' answers.
 
-This module is data. :mod:`winsockx.matrix` measures the running system and
+This module is data. :mod:`winsockx.lab.measure` measures the running system and
 compares it with what is recorded here; nothing here is a measurement.
 
 Sources:
@@ -19,7 +19,7 @@ Sources:
   built with mingw-w64 and run under Debian 12's Wine 8.0
   (see :data:`WINE_DEVIATIONS`).
 
->>> from winsockx.bindspec import Option, Role, document_claim
+>>> from winsockx.lab.bindspec import Option, Role, document_claim
 >>> document_claim(Option.REUSEADDR, Role.WILDCARD, Option.EXCLUSIVE, Role.SPECIFIC)
 <WSAError.WSAEACCES: 10013>
 >>> [p.number for p in WINDOWS_VERIFIED if p.number is not None][:3]
@@ -34,8 +34,8 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Literal, Union
 
-from .constants import AddressFamily, Protocol, SocketType
-from .errors import WSAError
+from ..constants import AddressFamily, Protocol, SocketType
+from ..errors import WSAError
 
 __all__ = [
     "ANY_FAILURE",

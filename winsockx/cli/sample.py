@@ -1,4 +1,4 @@
-"""The ``winsockx`` command: the SO_EXCLUSIVEADDRUSE sample program, and the matrix.
+"""``winsockx bind``: the SO_EXCLUSIVEADDRUSE sample program, made runnable.
 
 ``winsockx bind FAMILY TYPE PROTOCOL PORT`` is the C sample of Microsoft's
 "SO_EXCLUSIVEADDRUSE socket option" page, made runnable: the same arguments, the
@@ -8,14 +8,13 @@ exits 0 after a failed bind), AF_INET6 binds ``::`` with an IPv6 address (the
 sample passes an IPv4 structure and fails with WSAEFAULT), and the extra options
 ``--hold`` and ``--json``.
 
->>> main(["bind", "2", "1", "6", "0"])
+>>> bind_main(["2", "1", "6", "0"])
 Port specified must be greater than 0 and less than 65535
 1
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import sys
@@ -23,29 +22,15 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any, Callable
 
-from . import raw
-from .constants import SOL_SOCKET, AddressFamily, SocketOption
-from .errors import WinsockError, WSAError
+from .. import raw
+from ..constants import SOL_SOCKET, AddressFamily, SocketOption
+from ..errors import WinsockError, WSAError
+from ._status import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-__all__ = [
-    "EXIT_FAILED",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "PROGRAM",
-    "bind_main",
-    "main",
-    "wtoi",
-]
+__all__ = ["PROGRAM", "bind_main", "wtoi"]
 
 PROGRAM = "winsockx bind"
 """The program name the sample's ``%ws argv[0]`` lines show."""
-
-EXIT_OK = 0
-"""Exit status: the bind succeeded (or help was shown)."""
-EXIT_USAGE = 1
-"""Exit status: wrong arguments (count, family, port, options); nothing was called."""
-EXIT_FAILED = 2
-"""Exit status: WSAStartup, socket or bind failed. The sample exits 0 after a failed bind."""
 
 _INT_MIN = -(2**31)
 _INT_MAX = 2**31 - 1
@@ -104,23 +89,6 @@ exit status:
 The sample itself exits 0 after a failed bind and 1 for usage, WSAStartup and
 socket errors; winsockx exits 2 for every call Winsock refuses, so scripts can
 tell a refused bind from a successful one."""
-
-_TOP_HELP = f"""\
-usage: winsockx <command> [arguments]
-
-Typed access to Winsock (ws2_32.dll), and the same API over libc elsewhere.
-
-commands:
-  bind      run the SO_EXCLUSIVEADDRUSE sample: {PROGRAM} FAMILY TYPE PROTOCOL PORT
-  matrix    measure bind outcomes for pairs of sockets (winsockx matrix --help)
-  serve     run uvicorn or waitress on a port bound exclusively (winsockx serve --help)
-
-options:
-  -h, --help   show this help and exit
-  --version    show the winsockx version and exit
-
-exit status of bind: 0 success, 1 usage or validation error, 2 WSAStartup,
-socket or bind failed (the sample exits 0 after a failed bind)."""
 
 
 def wtoi(text: str) -> int:
@@ -201,7 +169,7 @@ class _Reporter:
         self.fields["result"] = result
         self.fields["exit_code"] = exit_code
         if self.as_json:
-            from .info import backend_info
+            from ..info import backend_info
 
             info = backend_info()
             self.fields["backend"] = info.name
@@ -394,56 +362,3 @@ def bind_main(args: Sequence[str], out: IO[str] | None = None, err: IO[str] | No
     if port <= 0 or port >= 65535:
         return report.usage(_PORT_MESSAGE)
     return _bind_sequence(report, family, type_, protocol, port, hold, err)
-
-
-def _matrix_main(args: Sequence[str]) -> int:
-    """Hand ``winsockx matrix ...`` to :func:`winsockx.matrix.cli_main`, imported only now."""
-    # Imported by name so that bind keeps working (and type-checks) without that module.
-    try:
-        module = importlib.import_module(".matrix", __package__)
-        cli_main: Callable[[list[str]], int] = module.cli_main
-    except (ImportError, AttributeError) as exc:
-        print(f"winsockx matrix: not available in this installation ({exc})", file=sys.stderr)
-        return EXIT_USAGE
-    return cli_main(list(args))
-
-
-def _serve_main(args: Sequence[str]) -> int:
-    """Hand ``winsockx serve ...`` to :func:`winsockx.serve.serve_main`, imported only now."""
-    # Imported on use, so that bind's start-up does not pay for argparse and logging.
-    from .serve import serve_main
-
-    return serve_main(args)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``winsockx`` command; returns the exit status.
-
-    *argv* is the words after the program name (``sys.argv[1:]`` by default).
-
-    >>> main(["bind", "abc", "1", "6", "5150"])
-    Address family must be either AF_INET (2) or AF_INET6 (23)
-    1
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
-        print(_TOP_HELP, file=sys.stderr)
-        return EXIT_USAGE
-    command, rest = args[0], args[1:]
-    if command in ("-h", "--help"):
-        print(_TOP_HELP)
-        return EXIT_OK
-    if command == "--version":
-        from . import __version__
-
-        print(f"winsockx {__version__}")
-        return EXIT_OK
-    if command == "bind":
-        return bind_main(rest)
-    if command == "matrix":
-        return _matrix_main(rest)
-    if command == "serve":
-        return _serve_main(rest)
-    print(f"winsockx: unknown command {command!r} (commands: bind, matrix, serve)", file=sys.stderr)
-    print("usage: winsockx <command> [arguments]; winsockx --help lists them", file=sys.stderr)
-    return EXIT_USAGE

@@ -32,10 +32,10 @@ from collections.abc import Iterator, Sequence
 from types import FrameType, ModuleType
 from typing import IO, NoReturn, Protocol
 
-from .bridge import create_server
-from .cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from .constants import AddressFamily
-from .errors import WinsockError
+from ..bridge import create_server
+from ..constants import AddressFamily
+from ..errors import WinsockError
+from ._status import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["serve_main"]
 

@@ -5,14 +5,14 @@ does after a first one, by option (SO_EXCLUSIVEADDRUSE, none, SO_REUSEADDR) and
 address (wildcard, specific). Several of its cells are wrong. This module binds
 every pair for real, each on its own fresh port, and sets the results next to the
 document's table and next to what real Windows is known to do
-(:mod:`winsockx.bindspec`). Nothing here is a recorded result: every measured cell
+(:mod:`winsockx.lab.bindspec`). Nothing here is a recorded result: every measured cell
 comes from a bind that ran.
 
->>> from winsockx import matrix
->>> result = matrix.run_matrix(kinds=[matrix.Kind.TCP])
+>>> from winsockx.lab import measure
+>>> result = measure.run_matrix(kinds=[measure.Kind.TCP])
 >>> len(result.cells)
 54
->>> print(matrix.render_text(result))          # doctest: +SKIP
+>>> print(measure.render_text(result))          # doctest: +SKIP
 winsockx matrix: ws2_32 on Wine 8.0 (reports Windows 6.1.7601), cpython 3.13.2
 ...
 
@@ -30,7 +30,12 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Callable, Literal, Union
 
-from . import raw
+from .. import raw
+from ..constants import SOL_SOCKET, AddressFamily, Protocol, SocketOption
+from ..errors import WinsockError, WSAError
+from ..info import backend_info
+from ..results import BackendInfo
+from ..session import Winsock
 from .bindspec import (
     ANY_FAILURE,
     NOT_APPLICABLE,
@@ -47,11 +52,6 @@ from .bindspec import (
     document_claim,
     expected_text,
 )
-from .constants import SOL_SOCKET, AddressFamily, Protocol, SocketOption
-from .errors import WinsockError, WSAError
-from .info import backend_info
-from .results import BackendInfo
-from .session import Winsock
 
 __all__ = [
     "ALL_KINDS",
