@@ -375,7 +375,7 @@ def test_matrix_without_its_module_is_a_clear_error(
 ) -> None:
     """If the lab cannot be imported, `winsockx matrix` says so and exits 1."""
     # None in sys.modules makes the import raise ImportError.
-    monkeypatch.setitem(sys.modules, "winsockx.lab.measure", None)
+    monkeypatch.setitem(sys.modules, "winsockx.lab.command", None)
     assert main(["matrix"]) == 1
     assert "winsockx matrix: not available" in capsys.readouterr().err
 

@@ -39,6 +39,8 @@ from winsockx.lab.bindspec import (
     VerifiedPair,
     document_claim,
 )
+from winsockx.lab.command import cli_main
+from winsockx.lab.compare import compare_with_document, compare_with_windows
 from winsockx.lab.measure import (
     ALL_KINDS,
     GRIDS,
@@ -49,14 +51,10 @@ from winsockx.lab.measure import (
     Grid,
     MatrixResult,
     _hold_port,
-    cli_main,
-    compare_with_document,
-    compare_with_windows,
     measure_cell,
-    render_text,
     run_matrix,
-    to_json,
 )
+from winsockx.lab.render import render_text, to_json
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 CHILD_TIMEOUT = 120

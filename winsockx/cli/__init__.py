@@ -43,7 +43,7 @@ def _matrix_main(args: Sequence[str]) -> int:
     """Hand ``winsockx matrix ...`` to the lab's ``cli_main``, imported only now."""
     # Imported by name so that bind keeps working (and type-checks) without the lab.
     try:
-        module = importlib.import_module("winsockx.lab.measure")
+        module = importlib.import_module("winsockx.lab.command")
         cli_main: Callable[[list[str]], int] = module.cli_main
     except (ImportError, AttributeError) as exc:
         print(f"winsockx matrix: not available in this installation ({exc})", file=sys.stderr)

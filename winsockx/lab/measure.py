@@ -1,34 +1,24 @@
-"""Measure the bind-behaviour table on the running system, and compare it.
+"""Measure the bind-behaviour table on the running system, pair by pair.
 
 Microsoft's SO_EXCLUSIVEADDRUSE page has a table of what a second bind to a port
 does after a first one, by option (SO_EXCLUSIVEADDRUSE, none, SO_REUSEADDR) and
-address (wildcard, specific). Several of its cells are wrong. This module binds
-every pair for real, each on its own fresh port, and sets the results next to the
-document's table and next to what real Windows is known to do
-(:mod:`winsockx.lab.bindspec`). Nothing here is a recorded result: every measured cell
-comes from a bind that ran.
+address (wildcard, specific). This module binds every pair of a :class:`Grid` for
+real, each on its own fresh port; :mod:`winsockx.lab.compare` sets the results next
+to the document's table and next to what real Windows is known to do
+(:mod:`winsockx.lab.bindspec`), and :mod:`winsockx.lab.render` prints them. Nothing
+here is a recorded result: every measured cell comes from a bind that ran.
 
->>> from winsockx.lab import measure
->>> result = measure.run_matrix(kinds=[measure.Kind.TCP])
+>>> result = run_matrix(kinds=[Kind.TCP])
 >>> len(result.cells)
 54
->>> print(measure.render_text(result))          # doctest: +SKIP
-winsockx matrix: ws2_32 on Wine 8.0 (reports Windows 6.1.7601), cpython 3.13.2
-...
-
-The command line is ``winsockx matrix [--json] [--ipv6] [--kind KIND]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
-import sys
-import textwrap
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Callable, Literal, Union
+from typing import Callable, Literal, Union
 
 from .. import raw
 from ..constants import SOL_SOCKET, AddressFamily, Protocol, SocketOption
@@ -36,22 +26,7 @@ from ..errors import WinsockError, WSAError
 from ..info import backend_info
 from ..results import BackendInfo
 from ..session import Winsock
-from .bindspec import (
-    ANY_FAILURE,
-    NOT_APPLICABLE,
-    OK,
-    WINDOWS_VERIFIED,
-    WINE_DEVIATIONS,
-    BindSpec,
-    Claim,
-    Expected,
-    Kind,
-    Option,
-    Role,
-    VerifiedPair,
-    document_claim,
-    expected_text,
-)
+from .bindspec import OK, BindSpec, Kind, Option, Role
 
 __all__ = [
     "ALL_KINDS",
@@ -62,22 +37,12 @@ __all__ = [
     "IPV6",
     "MAX_ATTEMPTS",
     "UNMEASURED",
-    "BindSpec",
     "Cell",
-    "Check",
-    "Comparison",
     "Grid",
-    "Kind",
     "MatrixResult",
-    "Option",
     "Result",
-    "cli_main",
-    "compare_with_document",
-    "compare_with_windows",
     "measure_cell",
-    "render_text",
     "run_matrix",
-    "to_json",
 ]
 
 UNMEASURED: Literal["unmeasured"] = "unmeasured"
@@ -243,62 +208,6 @@ class MatrixResult:
             # A cache on a frozen dataclass: set through __dict__, as functools does.
             self.__dict__["_cells_by_pair"] = index
         return index
-
-
-@dataclasses.dataclass(frozen=True)
-class Check:
-    """One measured cell compared with a reference value.
-
-    >>> check = compare_with_windows(run_matrix(kinds=[Kind.TCP])).checks[0]
-    >>> check.reference, check.expected
-    ('pair-01', '10013')
-    """
-
-    cell: Cell
-    """The measured cell."""
-    expected: str
-    """The reference value as text: ``ok``, ``fails``, ``10048``, ``ok/Lok``."""
-    agrees: bool
-    """Whether the measurement matches it."""
-    reference: str
-    """Where the reference value comes from (a table cell, a numbered pair)."""
-    known: str | None = None
-    """For a disagreement under Wine: the known Wine deviation or gap explaining it."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Comparison:
-    """Measured cells against one reference (the document, or Windows-verified pairs).
-
-    >>> c = compare_with_document(run_matrix(kinds=[Kind.TCP]))
-    >>> c.agree + c.disagree == len(c.checks)
-    True
-    """
-
-    against: str
-    """The reference's name."""
-    checks: tuple[Check, ...]
-    """One check per measured cell the reference covers."""
-    skipped: int = 0
-    """Cells the reference covers that are unmeasured, so not compared."""
-
-    @property
-    def agree(self) -> int:
-        """How many cells agree."""
-        return sum(1 for c in self.checks if c.agrees)
-
-    @property
-    def disagree(self) -> int:
-        """How many cells disagree."""
-        return len(self.checks) - self.agree
-
-    @property
-    def disagreements(self) -> tuple[Check, ...]:
-        """The checks that disagree."""
-        return tuple(c for c in self.checks if not c.agrees)
-
-
-# -- measuring -------------------------------------------------------------------
 
 
 def _code(exc: WinsockError) -> int | None:
@@ -484,317 +393,3 @@ def run_matrix(kinds: Iterable[Kind] = ALL_KINDS, ipv6: bool = False) -> MatrixR
                     for second in grid.columns:
                         cells.append(_measure(kind, first, second, None))
     return MatrixResult(backend_info(), tuple(cells), time.perf_counter() - started)
-
-
-# -- comparing -------------------------------------------------------------------
-
-
-def _grid_of(cell: Cell) -> Grid | None:
-    for grid in GRIDS:
-        if cell.first in grid.rows and cell.second in grid.columns:
-            return grid
-    return None
-
-
-def _matches(measured: Result, expected: Claim | Expected) -> bool:
-    if expected == ANY_FAILURE:
-        return isinstance(measured, int)
-    if expected == OK:
-        return measured == OK
-    return isinstance(measured, int) and measured == expected
-
-
-def _wine_labels(result: MatrixResult, cell: Cell) -> str | None:
-    if result.platform.wine_version is None:
-        return None
-    names = [d.name for d in WINE_DEVIATIONS if d.applies(cell.kind, cell.first, cell.second)]
-    return ", ".join(names) or None
-
-
-def compare_with_document(result: MatrixResult) -> Comparison:
-    """Every measured cell the document's table covers, against the document's claim.
-
-    The document does not distinguish TCP from UDP, nor listening sockets, so its
-    claim about the second bind is compared for every kind. Under Wine, a
-    disagreement that a known Wine deviation explains is labelled with it.
-
-    >>> compare_with_document(run_matrix(kinds=[Kind.TCP])).against
-    'document'
-    """
-    checks: list[Check] = []
-    skipped = 0
-    for cell in result.cells:
-        grid = _grid_of(cell)
-        if grid is None or not grid.roles:
-            continue
-        claim = document_claim(
-            cell.first.option,
-            grid.roles[cell.first.address],
-            cell.second.option,
-            grid.roles[cell.second.address],
-        )
-        if claim == NOT_APPLICABLE:
-            continue
-        if cell.result == UNMEASURED:
-            skipped += 1
-            continue
-        agrees = _matches(cell.result, claim)
-        reference = (
-            f"row '{grid.label(cell.first)}', second {cell.second.option.short} "
-            f"{grid.roles[cell.second.address].value}"
-        )
-        known = None if agrees else _wine_labels(result, cell)
-        checks.append(Check(cell, expected_text(claim), agrees, reference, known))
-    return Comparison("document", tuple(checks), skipped)
-
-
-def _pair_text(pair: VerifiedPair) -> str:
-    text = expected_text(pair.bind)
-    if pair.listen is not None:
-        text += "/L" + expected_text(pair.listen)
-    return text
-
-
-def compare_with_windows(result: MatrixResult) -> Comparison:
-    """Every Windows-verified pair the run measured, against Windows' outcome.
-
-    A pair's listen expectation, when it has one, must match too. Under Wine, a
-    disagreement on a pair that is a known Wine gap is labelled with it.
-
-    >>> compare_with_windows(run_matrix(kinds=[Kind.TCP])).against
-    'Windows-verified'
-    """
-    checks: list[Check] = []
-    skipped = 0
-    for pair in WINDOWS_VERIFIED:
-        cell = result.cell(pair.kind, pair.first, pair.second)
-        if cell is None:
-            continue
-        if cell.result == UNMEASURED:
-            skipped += 1
-            continue
-        agrees = _matches(cell.result, pair.bind) and (
-            pair.listen is None or (cell.listen is not None and _matches(cell.listen, pair.listen))
-        )
-        known = None
-        if not agrees and result.platform.wine_version is not None:
-            known = pair.wine_gap
-        checks.append(Check(cell, _pair_text(pair), agrees, pair.name, known))
-    return Comparison("Windows-verified", tuple(checks), skipped)
-
-
-# -- output ----------------------------------------------------------------------
-
-
-def _cell_json(cell: Cell) -> dict[str, Any]:
-    def spec(s: BindSpec) -> dict[str, Any]:
-        out: dict[str, Any] = {"option": s.option.value, "address": s.address}
-        if s.v6only is not None:
-            out["v6only"] = s.v6only
-        return out
-
-    def value(r: Result) -> str | int:
-        return int(r) if isinstance(r, int) else r
-
-    out: dict[str, Any] = {
-        "kind": cell.kind.value,
-        "first": spec(cell.first),
-        "second": spec(cell.second),
-        "result": value(cell.result),
-    }
-    if cell.listen is not None:
-        out["listen"] = value(cell.listen)
-    out["port"] = cell.port
-    if cell.note is not None:
-        out["note"] = cell.note
-    return out
-
-
-def to_json(result: MatrixResult) -> dict[str, Any]:
-    """The run as the JSON object ``winsockx matrix --json`` prints (schema 1).
-
-    >>> data = to_json(run_matrix(kinds=[Kind.UDP]))
-    >>> sorted(data), len(data["cells"])
-    (['cells', 'platform', 'schema', 'seconds'], 54)
-    """
-    return {
-        "schema": 1,
-        "platform": dataclasses.asdict(result.platform),
-        "seconds": round(result.seconds, 3),
-        "cells": [_cell_json(c) for c in result.cells],
-    }
-
-
-_WIDTH = 100
-_LEGEND = (
-    "legend: rows = first bind, columns = second bind, same port. ok = bind succeeded;",
-    "  10048 = WSAEADDRINUSE, 10013 = WSAEACCES, other numbers are WSA codes too;",
-    "  ok/Lok, ok/L10048 = tcp+listen: second bind ok, then its listen() ok or failed;",
-    "  ? = unmeasured (no port stayed free, or the system refused the setup).",
-    "  EXCL = SO_EXCLUSIVEADDRUSE, REUSE = SO_REUSEADDR, NONE = neither; options set before bind.",
-    "  tcp = neither socket listens; tcp+listen = the first listens before the second binds.",
-)
-
-
-def _table(grid: Grid, kind: Kind, result: MatrixResult) -> list[str]:
-    rows = [grid.label(r) for r in grid.rows]
-    row_width = max(len(r) for r in rows) + 2
-    groups: list[list[tuple[str, str, list[str], int]]] = []
-    for spec in grid.columns:
-        texts = []
-        for first in grid.rows:
-            cell = result.cell(kind, first, spec)
-            texts.append("-" if cell is None else cell.text)
-        address = grid.labels.get(spec.address, spec.address)
-        width = max(len(address), max(len(t) for t in texts), 5) + 2
-        if not groups or groups[-1][0][0] != spec.option.short:
-            groups.append([])
-        groups[-1].append((spec.option.short, address, texts, width))
-    # Whole option groups side by side while they fit the width; the rest below.
-    chunks: list[list[tuple[str, str, list[str], int]]] = [[]]
-    for group in groups:
-        used = row_width + sum(c[3] for c in chunks[-1])
-        if chunks[-1] and used + sum(c[3] for c in group) > _WIDTH:
-            chunks.append([])
-        chunks[-1].extend(group)
-    lines: list[str] = []
-    for chunk in chunks:
-        if lines:
-            lines.append("")
-        options, addresses = " " * row_width, " " * row_width
-        previous = None
-        for option, address, _, width in chunk:
-            options += (option if option != previous else "").ljust(width)
-            addresses += address.ljust(width)
-            previous = option
-        lines += [options.rstrip(), addresses.rstrip()]
-        for i, label in enumerate(rows):
-            line = label.ljust(row_width) + "".join(c[2][i].ljust(c[3]) for c in chunk)
-            lines.append(line.rstrip())
-    return lines
-
-
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(
-        text,
-        _WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "    ",
-        break_on_hyphens=False,
-    )
-
-
-def _comparison_lines(comparison: Comparison, title: str, named: bool) -> list[str]:
-    lines = _wrap(
-        f"vs {title}: {comparison.agree} agree, {comparison.disagree} disagree"
-        + (f" ({comparison.skipped} unmeasured, not compared)" if comparison.skipped else ""),
-        "",
-    )
-    for check in comparison.disagreements:
-        cell = check.cell
-        text = (
-            f"{cell.kind.value:<10} {cell.first.label} -> {cell.second.label}:"
-            f" measured {cell.text}, expected {check.expected}"
-        )
-        if named:
-            text += f" ({check.reference})"
-        lines += _wrap(text, "  ")
-        if check.known:
-            lines += _wrap(f"known Wine difference: {check.known}", "      ")
-    return lines
-
-
-def render_text(result: MatrixResult) -> str:
-    """The report: header, a table per grid and kind, both comparisons, legend, timing.
-
-    >>> text = render_text(run_matrix(kinds=[Kind.TCP]))
-    >>> text.splitlines()[0].startswith("winsockx matrix: ")
-    True
-    """
-    info = result.platform
-    lines = [f"winsockx matrix: {info.label}, {info.python}"]
-    if info.name == "posix":
-        lines.append("(the POSIX backend: these are the host's own bind rules, not Windows')")
-    elif info.wine_version is not None:
-        lines.append("(Wine's ws2_32: not real Windows; see the Windows-verified comparison)")
-    measured = sum(1 for c in result.cells if c.result != UNMEASURED)
-    lines.append(f"{len(result.cells)} cells, {measured} measured, each on its own fresh port")
-    kinds = [k for k in ALL_KINDS if any(c.kind is k for c in result.cells)]
-    for grid in GRIDS:
-        for kind in kinds:
-            if not any(result.cell(kind, f, s) for f in grid.rows[:1] for s in grid.columns[:1]):
-                continue
-            lines += ["", f"{kind.value}: {grid.title}"]
-            lines += _table(grid, kind, result)
-    lines.append("")
-    document = compare_with_document(result)
-    lines += _comparison_lines(
-        document, "the document's table (Microsoft, SO_EXCLUSIVEADDRUSE)", False
-    )
-    used = {
-        name for check in document.disagreements for name in (check.known or "").split(", ") if name
-    }
-    for deviation in WINE_DEVIATIONS:
-        if deviation.name in used:
-            lines += _wrap(f"{deviation.name}: {deviation.description}", "  ")
-    lines.append("")
-    lines += _comparison_lines(
-        compare_with_windows(result), "Windows-verified pairs (Wine's suite, run on Windows)", True
-    )
-    unmeasured = [c for c in result.cells if c.result == UNMEASURED]
-    if unmeasured:
-        lines += ["", "unmeasured:"]
-        for c in unmeasured:
-            lines += _wrap(
-                f"{c.kind.value:<10} {c.first.label} -> {c.second.label}: {c.note}", "  "
-            )
-    lines += ["", *_LEGEND, "", f"measured in {result.seconds:.2f} s"]
-    return "\n".join(lines)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="winsockx matrix",
-        description=(
-            "Measure the SO_EXCLUSIVEADDRUSE/SO_REUSEADDR bind table on this system, each"
-            " case on its own fresh port, and compare it with Microsoft's document and"
-            " with what real Windows is known to do."
-        ),
-    )
-    parser.add_argument("--json", action="store_true", help="print only one JSON object")
-    parser.add_argument(
-        "--ipv6", action="store_true", help="also the IPv6 and dual-stack (IPV6_V6ONLY off) grids"
-    )
-    parser.add_argument(
-        "--kind",
-        action="append",
-        choices=[k.value for k in ALL_KINDS],
-        help="only this socket kind (repeatable; default: all three)",
-    )
-    return parser
-
-
-def cli_main(argv: list[str]) -> int:
-    """Run ``winsockx matrix`` with *argv* (the words after ``matrix``); the exit status.
-
-    0 after a run (disagreements are findings, not failures), 2 for bad arguments.
-
-    >>> cli_main(["--kind", "udp", "--json"])      # doctest: +SKIP
-    {"schema": 1, "platform": {...}, "seconds": 0.05, "cells": [...]}
-    0
-    """
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
-    kinds = ALL_KINDS if not args.kind else tuple(Kind(k) for k in args.kind)
-    result = run_matrix(kinds=kinds, ipv6=args.ipv6)
-    if args.json:
-        print(json.dumps(to_json(result)), flush=True)
-    else:
-        print(render_text(result), flush=True)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(cli_main(sys.argv[1:]))
