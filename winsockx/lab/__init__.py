@@ -22,7 +22,7 @@ winsockx matrix: ws2_32 on Wine 8.0 (reports Windows 6.1.7601), cpython 3.13.2
 from __future__ import annotations
 
 from .bindspec import Kind
-from .compare import compare_with_document, compare_with_windows
+from .compare import compare_with_document, compare_with_windows, conclusion
 from .measure import run_matrix
 from .render import render_text, to_json
 
@@ -30,6 +30,7 @@ __all__ = [
     "Kind",
     "compare_with_document",
     "compare_with_windows",
+    "conclusion",
     "render_text",
     "run_matrix",
     "to_json",

@@ -24,6 +24,8 @@ from .bindspec import (
     WINE_DEVIATIONS,
     Claim,
     Expected,
+    Option,
+    Role,
     VerifiedPair,
     document_claim,
     expected_text,
@@ -35,7 +37,22 @@ __all__ = [
     "Comparison",
     "compare_with_document",
     "compare_with_windows",
+    "conclusion",
 ]
+
+# The three first lines of the report (docs/matrix.rst quotes them). Each fits the
+# report's 100 columns.
+_OWNS = (
+    "Conclusion: to own a port, bind the wildcard with SO_EXCLUSIVEADDRUSE"
+    " (winsockx.create_server)."
+)
+_GOT_PAST = (
+    "Conclusion: none: here a second bind succeeded after SO_EXCLUSIVEADDRUSE on the wildcard."
+)
+_NOT_MEASURED = (
+    "Conclusion: none: not every second bind after SO_EXCLUSIVEADDRUSE on the wildcard"
+    " was measured."
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,3 +208,41 @@ def compare_with_windows(result: MatrixResult) -> Comparison:
             known = pair.wine_gap
         checks.append(Check(cell, _pair_text(pair), agrees, pair.name, known))
     return Comparison("Windows-verified", tuple(checks), skipped)
+
+
+def _after_exclusive_wildcard(cell: Cell) -> bool:
+    """Whether *cell* is a second bind after an SO_EXCLUSIVEADDRUSE wildcard bind of its family.
+
+    Only the document's grids (IPv4, IPv6) count: the dual-stack grids cross the
+    families, and an IPv4 wildcard never claimed the IPv6 addresses of its port.
+    """
+    grid = _grid_of(cell)
+    return (
+        grid is not None
+        and bool(grid.roles)
+        and cell.first.option is Option.EXCLUSIVE
+        and grid.roles[cell.first.address] is Role.WILDCARD
+    )
+
+
+def conclusion(result: MatrixResult) -> str:
+    """The report's first line: whether this run shows how to own a port.
+
+    It reads the cells whose first socket set SO_EXCLUSIVEADDRUSE and bound the
+    wildcard (``EXCL 0.0.0.0``, and with ``--ipv6`` ``EXCL ::``), against every
+    second bind of the same family, in every kind the run measured. When every one
+    of those second binds failed, the line says to bind the wildcard with
+    SO_EXCLUSIVEADDRUSE, as :func:`winsockx.create_server` does. When one succeeded,
+    or one is unmeasured, it says that the run supports no conclusion, and why.
+
+    >>> from winsockx.lab.bindspec import Kind
+    >>> from winsockx.lab.measure import run_matrix
+    >>> print(conclusion(run_matrix(kinds=[Kind.TCP])))
+    Conclusion: to own a port, bind the wildcard with SO_EXCLUSIVEADDRUSE (winsockx.create_server).
+    """
+    cells = [c for c in result.cells if _after_exclusive_wildcard(c)]
+    if any(c.result == OK for c in cells):
+        return _GOT_PAST
+    if not cells or any(c.result == UNMEASURED for c in cells):
+        return _NOT_MEASURED
+    return _OWNS

@@ -13,7 +13,7 @@ import textwrap
 from typing import Any
 
 from .bindspec import WINE_DEVIATIONS, BindSpec, Kind
-from .compare import Comparison, compare_with_document, compare_with_windows
+from .compare import Comparison, compare_with_document, compare_with_windows, conclusion
 from .measure import ALL_KINDS, GRIDS, UNMEASURED, Cell, Grid, MatrixResult, Result
 
 __all__ = ["render_text", "to_json"]
@@ -139,15 +139,19 @@ def _comparison_lines(comparison: Comparison, title: str, named: bool) -> list[s
 
 
 def render_text(result: MatrixResult) -> str:
-    """The report: header, a table per grid and kind, both comparisons, legend, timing.
+    """The report: its conclusion, a header, a table per grid and kind, both comparisons,
+    the legend and the timing.
+
+    The conclusion (:func:`~winsockx.lab.compare.conclusion`) comes first, so that
+    ``winsockx matrix | head -1`` answers the question the table is read for.
 
     >>> from winsockx.lab.measure import run_matrix
     >>> text = render_text(run_matrix(kinds=[Kind.TCP]))
-    >>> text.splitlines()[0].startswith("winsockx matrix: ")
-    True
+    >>> [line.split(":")[0] for line in text.splitlines()[:2]]
+    ['Conclusion', 'winsockx matrix']
     """
     info = result.platform
-    lines = [f"winsockx matrix: {info.label}, {info.python}"]
+    lines = [conclusion(result), f"winsockx matrix: {info.label}, {info.python}"]
     if info.name == "posix":
         lines.append("(the POSIX backend: these are the host's own bind rules, not Windows')")
     elif info.wine_version is not None:
