@@ -515,6 +515,72 @@ def test_success_as_json(free_port: int) -> None:
     assert result.returncode == 0
 
 
+# -- output closed early ---------------------------------------------------------------
+
+# A pipe this small holds less than the matrix report (about 6 KB on Linux, 12 KB
+# under Wine), so the command is still writing when the reader goes. Linux's pipes
+# hold 64 KiB unless shrunk; Windows' (and Wine's) CreatePipe gives 4096 bytes.
+PIPE_BYTES = 4096
+
+
+def read_line(fd: int) -> bytes:
+    """Read one line from *fd*, byte by byte, so that nothing after it is consumed."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        line += byte
+    return line
+
+
+@pytest.mark.parametrize("lines_read", [1, 0], ids=["after-the-first-line", "at-once"])
+def test_matrix_into_a_pipe_closed_early_ends_quietly(lines_read: int) -> None:
+    """`winsockx matrix | head -1`: the reader goes after the first line (or at once);
+    the command stops without a traceback and exits 141.
+
+    After the first line the command is blocked in a write when the reader goes
+    (EPIPE everywhere). At once, it has not written yet: its first write finds the
+    reader gone, which Windows reports as EINVAL rather than EPIPE.
+    """
+    read_end, write_end = os.pipe()
+    if sys.platform == "linux":
+        import fcntl
+
+        # Python 3.9's fcntl lacks the name; 1031 is F_SETPIPE_SZ in linux/fcntl.h.
+        fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    try:
+        process = subprocess.Popen(
+            command("matrix"),
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+    finally:
+        os.close(write_end)
+    first: list[bytes] = []
+    # A thread, because a pipe read cannot be given a timeout on Windows.
+    reader = threading.Thread(target=lambda: first.append(read_line(read_end)), daemon=True)
+    try:
+        if lines_read:
+            reader.start()
+            reader.join(RUN_TIMEOUT)
+            assert not reader.is_alive(), f"no line from winsockx matrix within {RUN_TIMEOUT} s"
+            assert first[0].decode().startswith("Conclusion: ")
+    finally:
+        if lines_read and not first:
+            process.kill()
+            reader.join(RUN_TIMEOUT)
+        os.close(read_end)
+        _, err = process.communicate(timeout=RUN_TIMEOUT)
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
+    assert "Error" not in err
+    assert process.returncode == 141, err
+
+
 # -- a port held by another process -------------------------------------------------
 
 

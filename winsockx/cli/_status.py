@@ -10,3 +10,7 @@ nothing was called."""
 EXIT_FAILED = 2
 """The system refused a call: WSAStartup, socket or bind. The Winsock sample exits 0
 after a failed bind; winsockx does not, so scripts can tell the two apart."""
+EXIT_OUTPUT_CLOSED = 141
+"""Standard output was closed before the command was done (``winsockx matrix | head``):
+the command stops quietly. 141 is 128 + SIGPIPE, the status a POSIX shell shows for a
+program that signal ended; winsockx uses it on every platform."""
