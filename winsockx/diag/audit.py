@@ -151,7 +151,7 @@ class AuditReport:
     def __str__(self) -> str:
         """The report as text: verdict first, then the holders and every probe."""
         lines = [f"{self.protocol} port {self.port}: {self.verdict.value} ({self.reason})"]
-        lines += [f"  held by {holder}" for holder in self.holders]
+        lines += [f"  held by {holder.held_by()}" for holder in self.holders]
         for p in self.probes:
             refusal = f" {p.error} ({p.code})" if p.code is not None else ""
             lines.append(f"  probe {p.option} on {p.address}: {p.outcome.value}{refusal}")

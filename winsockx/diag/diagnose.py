@@ -22,7 +22,7 @@ import threading
 from .._checks import check_seconds
 from ..address import Address
 from ..errors import WSAError
-from .holders import PortHolder, PortProtocol, check_protocol
+from .holders import PortProtocol, check_protocol
 
 __all__ = [
     "DEFAULT_DIAGNOSIS_TIMEOUT",
@@ -112,7 +112,7 @@ def _explain(code: int, address: Address, protocol: PortProtocol) -> str:
         verb = (
             "held exclusively by" if code == _WSAEACCES and sys.platform == "win32" else "held by"
         )
-        return f"{verb} {'; '.join(_holder(h) for h in owners)}"
+        return f"{verb} {'; '.join(h.held_by() for h in owners)}"
     waiting = [h for h in holders if str(h.state) == "TIME_WAIT"]
     if waiting:
         return (
@@ -120,7 +120,7 @@ def _explain(code: int, address: Address, protocol: PortProtocol) -> str:
             " TIME_WAIT (a restarted service that closed without a graceful shutdown)"
         )
     if holders:
-        return f"in use by {'; '.join(_holder(h) for h in holders)}"
+        return f"in use by {'; '.join(h.held_by() for h in holders)}"
     if code == _WSAEACCES:
         # Excluded ranges (Windows) and the privileged floor (Linux) refuse with
         # WSAEACCES; Linux's ip_local_reserved_ports only keeps automatic choices
@@ -139,15 +139,3 @@ def _privileged(source: str) -> bool:
     """A privileged-ports range does not bind a process that has the privilege (root)."""
     geteuid = getattr(os, "geteuid", None)
     return source == "privileged ports" and geteuid is not None and geteuid() == 0
-
-
-def _holder(holder: PortHolder) -> str:
-    """The holder as the object of "held by": its process, or the socket and why no
-    process is named (``a socket on 0.0.0.0:5150 LISTEN (owner not reported)``)."""
-    text = holder.describe()
-    if holder.pid is None:
-        owner, _, rest = text.partition(" on ")
-        return f"a socket on {rest} ({owner})"
-    if holder.pid == os.getpid():
-        return f"{text} (this process)"
-    return text

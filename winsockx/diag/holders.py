@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import ipaddress
+import os
 import sys
 from typing import Literal
 
@@ -145,6 +146,22 @@ class PortHolder:
         if self.remote is not None:
             line += f" to {self.remote}"
         return line
+
+    def held_by(self) -> str:
+        """The holder as the object of "held by": :meth:`describe` when the process is
+        known, else the socket and why no process is named.
+
+        >>> PortHolder("0.0.0.0", 5150, AddressFamily.AF_INET, "tcp", TcpState.LISTEN,
+        ...            True, None, None, None, None, "owner not reported").held_by()
+        'a socket on 0.0.0.0:5150 LISTEN (owner not reported)'
+        """
+        text = self.describe()
+        if self.pid is None:
+            owner, _, rest = text.partition(" on ")
+            return f"a socket on {rest} ({owner})"
+        if self.pid == os.getpid():
+            return f"{text} (this process)"
+        return text
 
     def __str__(self) -> str:
         """:meth:`describe`."""
