@@ -201,3 +201,43 @@ def test_the_environment_turns_it_off() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False"]
+
+
+def _no_holders(port: int, *, protocol: str = "tcp", address: str | None = None) -> list[object]:
+    return []
+
+
+def test_an_excluded_range_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """10013 with nobody on the port, inside an excluded range (which cannot be made on
+    demand here, so the table is simulated): the range and its likely owner."""
+    from winsockx.diag import excluded, holders
+
+    ranges = [winsockx.PortRange(50000, 50059, "tcp", AF_INET, "netsh ipv4", False)]
+    monkeypatch.setattr(holders, "who_holds", _no_holders)
+    monkeypatch.setattr(excluded, "excluded_port_ranges", lambda protocol: ranges)
+    text = diagnose.explain_bind_failure(10013, winsockx.IPv4Address("0.0.0.0", 50010), "tcp")
+    assert text == (
+        "port 50010 is inside excluded range 50000-50059"
+        " (netsh ipv4: reserved at run time, e.g. by Hyper-V/WinNAT)"
+    )
+    assert diagnose.explain_bind_failure(10013, winsockx.IPv4Address("0.0.0.0", 50060), "tcp") == (
+        "nothing found holding port 50060"
+    )
+
+
+def test_the_privileged_floor_is_named_for_an_unprivileged_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Linux's EACCES below ip_unprivileged_port_start, for a process that is not root."""
+    from winsockx.diag import excluded, holders
+
+    ranges = [winsockx.PortRange(1, 1023, "tcp", None, "privileged ports")]
+    monkeypatch.setattr(holders, "who_holds", _no_holders)
+    monkeypatch.setattr(excluded, "excluded_port_ranges", lambda protocol: ranges)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
+    address = winsockx.IPv4Address("0.0.0.0", 80)
+    assert diagnose.explain_bind_failure(10013, address, "tcp") == (
+        "port 80 is below the privileged port floor (1024)"
+    )
+    monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)
+    assert diagnose.explain_bind_failure(10013, address, "tcp") == "nothing found holding port 80"

@@ -130,8 +130,16 @@ def _explain(code: int, address: Address, protocol: PortProtocol) -> str:
         except PortRangesUnavailableError:
             ranges = []
         for r in ranges:
-            if port in r and r.source != "ip_local_reserved_ports" and not _privileged(r.source):
-                return f"port {port} is inside {r.describe()}"
+            if port not in r or r.source == "ip_local_reserved_ports" or _privileged(r.source):
+                continue
+            if r.source == "privileged ports":
+                return f"port {port} is below the privileged port floor ({r.end + 1})"
+            who = (
+                "an administrator's exclusion"
+                if r.administered
+                else "reserved at run time, e.g. by Hyper-V/WinNAT"
+            )
+            return f"port {port} is inside excluded range {r.start}-{r.end} ({r.source}: {who})"
     return f"nothing found holding port {port}"
 
 
