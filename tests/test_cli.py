@@ -13,6 +13,7 @@ import queue
 import subprocess
 import sys
 import threading
+import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -348,12 +349,15 @@ def test_bind_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> N
     assert "The sample itself exits 0 after a failed bind" in out
 
 
+COMMANDS = ("bind", "matrix", "serve", "who", "audit", "ports")
+
+
 def test_top_level_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
-    """winsockx --help names both subcommands and exits 0."""
+    """winsockx --help names every command and exits 0."""
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert "\n  bind " in out
-    assert "\n  matrix " in out
+    for name in COMMANDS:
+        assert f"\n  {name} " in out
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -367,7 +371,9 @@ def test_no_command_and_unknown_command_exit_1(capsys: pytest.CaptureFixture[str
     assert main([]) == 1
     assert "usage: winsockx <command>" in capsys.readouterr().err
     assert main(["frobnicate"]) == 1
-    assert "unknown command 'frobnicate'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unknown command 'frobnicate'" in err
+    assert f"(commands: {', '.join(COMMANDS)})" in err
 
 
 def test_matrix_without_its_module_is_a_clear_error(
@@ -378,6 +384,81 @@ def test_matrix_without_its_module_is_a_clear_error(
     monkeypatch.setitem(sys.modules, "winsockx.lab.command", None)
     assert main(["matrix"]) == 1
     assert "winsockx matrix: not available" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["who", "audit", "ports"])
+def test_diagnostic_commands_without_their_module_are_a_clear_error(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """If winsockx.diag.commands cannot be imported, who, audit and ports say so; exit 1."""
+    monkeypatch.setitem(sys.modules, "winsockx.diag.commands", None)
+    assert main([name, "80"]) == 1
+    assert f"winsockx {name}: not available in this installation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("words", "usage"),
+    [
+        (["who", "--help"], "usage: winsockx who PORT"),
+        (["audit", "--help"], "usage: winsockx audit PORT"),
+        (["ports", "excluded", "--help"], "usage: winsockx ports excluded"),
+    ],
+)
+def test_diagnostic_commands_are_reached(
+    words: list[str], usage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """who, audit and ports reach winsockx.diag.commands, whose help names them."""
+    assert main(words) == 0
+    assert capsys.readouterr().out.startswith(usage)
+
+
+def test_diagnostic_commands_get_the_words_after_their_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dispatcher hands each function exactly the words after the command's name.
+
+    A stand-in module records them: what the real functions do with the words is
+    tested with the commands themselves (tests/test_diag_cli.py, tests/test_audit.py).
+    """
+    calls: list[tuple[str, list[str]]] = []
+    stand_in = types.ModuleType("winsockx.diag.commands")
+    for function in ("who_main", "audit_main", "ports_main"):
+
+        def record(args: list[str], function: str = function) -> int:
+            calls.append((function, args))
+            return 7
+
+        setattr(stand_in, function, record)
+    monkeypatch.setitem(sys.modules, "winsockx.diag.commands", stand_in)
+    assert main(["who", "5150", "--udp", "--json"]) == 7
+    assert main(["audit", "5150"]) == 7
+    assert main(["ports", "excluded", "--udp"]) == 7
+    assert calls == [
+        ("who_main", ["5150", "--udp", "--json"]),
+        ("audit_main", ["5150"]),
+        ("ports_main", ["excluded", "--udp"]),
+    ]
+
+
+def test_the_library_imports_neither_the_command_line_nor_the_lab() -> None:
+    """``import winsockx`` (and a socket made with it) loads no module of winsockx.cli or
+    winsockx.lab: the commands and the measured matrix stay out of every program's way."""
+    code = (
+        "import sys, winsockx\n"
+        "winsockx.Socket().close()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('winsockx.cli', 'winsockx.lab'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        env=child_env(),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert lines(result.stdout) == ["[]"]
 
 
 # -- binding, in-process ---------------------------------------------------------

@@ -1,9 +1,10 @@
 """The ``winsockx`` command: reads the command's name and hands the rest to its module.
 
 ``winsockx bind`` is :mod:`winsockx.cli.sample` (the SO_EXCLUSIVEADDRUSE sample
-program), ``winsockx serve`` is :mod:`winsockx.cli.serve`, and ``winsockx matrix`` is
-the lab's (:mod:`winsockx.lab.command`). Each module is imported only when its
-command runs, and the library itself (``import winsockx``) imports none of them.
+program), ``winsockx serve`` is :mod:`winsockx.cli.serve`, ``winsockx matrix`` is the
+lab's (:mod:`winsockx.lab.command`), and ``winsockx who``, ``audit`` and ``ports``
+are the diagnostics' (``winsockx.diag.commands``). Each module is imported only when
+its command runs, and the library itself (``import winsockx``) imports none of them.
 
 When standard output is closed before a command is done (``winsockx matrix | head``),
 the command stops without a traceback and exits 141.
@@ -37,6 +38,9 @@ commands:
   bind      run the SO_EXCLUSIVEADDRUSE sample: winsockx bind FAMILY TYPE PROTOCOL PORT
   matrix    measure bind outcomes for pairs of sockets (winsockx matrix --help)
   serve     run uvicorn or waitress on a port bound exclusively (winsockx serve --help)
+  who       list the sockets that hold a port: winsockx who PORT [--udp] [--json]
+  audit     could another program take the port? winsockx audit PORT [--udp] [--json]
+  ports     port ranges binds are refused in: winsockx ports excluded [--udp] [--json]
 
 options:
   -h, --help   show this help and exit
@@ -47,16 +51,28 @@ socket or bind failed (the sample exits 0 after a failed bind).
 Every command exits 141, quietly, when its standard output is closed early."""
 
 
-def _matrix_main(args: Sequence[str]) -> int:
-    """Hand ``winsockx matrix ...`` to the lab's ``cli_main``, imported only now."""
-    # Imported by name so that bind keeps working (and type-checks) without the lab.
+# The commands whose modules live outside this package: (module, function taking the
+# words after the command's name). Imported by name, and only when run, so that the
+# other commands keep working (and type-checking) in an installation without them.
+_ELSEWHERE = {
+    "matrix": ("winsockx.lab.command", "cli_main"),
+    "who": ("winsockx.diag.commands", "who_main"),
+    "audit": ("winsockx.diag.commands", "audit_main"),
+    "ports": ("winsockx.diag.commands", "ports_main"),
+}
+_COMMANDS = ("bind", "matrix", "serve", "who", "audit", "ports")
+
+
+def _run_elsewhere(command: str, args: list[str]) -> int:
+    """Hand ``winsockx COMMAND ...`` to its module's function, imported only now."""
+    module_name, function = _ELSEWHERE[command]
     try:
-        module = importlib.import_module("winsockx.lab.command")
-        cli_main: Callable[[list[str]], int] = module.cli_main
+        module = importlib.import_module(module_name)
+        run: Callable[[list[str]], int] = getattr(module, function)
     except (ImportError, AttributeError) as exc:
-        print(f"winsockx matrix: not available in this installation ({exc})", file=sys.stderr)
+        print(f"winsockx {command}: not available in this installation ({exc})", file=sys.stderr)
         return EXIT_USAGE
-    return cli_main(list(args))
+    return run(args)
 
 
 def _stdout_is_pipe() -> bool:
@@ -138,12 +154,13 @@ def _dispatch(args: list[str]) -> int:
         from .sample import bind_main
 
         return bind_main(rest)
-    if command == "matrix":
-        return _matrix_main(rest)
     if command == "serve":
         from .serve import serve_main
 
         return serve_main(rest)
-    print(f"winsockx: unknown command {command!r} (commands: bind, matrix, serve)", file=sys.stderr)
+    if command in _ELSEWHERE:
+        return _run_elsewhere(command, rest)
+    listed = ", ".join(_COMMANDS)
+    print(f"winsockx: unknown command {command!r} (commands: {listed})", file=sys.stderr)
     print("usage: winsockx <command> [arguments]; winsockx --help lists them", file=sys.stderr)
     return EXIT_USAGE
