@@ -18,13 +18,12 @@ import pytest
 _SKIP = {"winsockx.__main__", "winsockx._ws2_32_ffi", "winsockx._libc_ffi"} | (
     {"winsockx._libc", "winsockx._posix_backend"}
     if sys.platform == "win32"
-    else {"winsockx._ws2_32", "winsockx._ws2_32_backend"}
+    else {"winsockx._ws2_32", "winsockx._ws2_32_backend", "winsockx.diag._windows_sockets"}
 )
 
 
-# Subpackages whose modules are collected too. winsockx.diag's modules run their
-# examples in their own test files (tests/test_excluded.py, test_holders.py, ...).
-_PACKAGES = ("winsockx", "winsockx.cli", "winsockx.lab")
+# Subpackages whose modules are collected too.
+_PACKAGES = ("winsockx", "winsockx.cli", "winsockx.diag", "winsockx.lab")
 
 
 def _modules_with_examples() -> list[str]:

@@ -10,7 +10,6 @@ ranges are read from this machine's ``/proc/sys`` and compared with the files.
 
 from __future__ import annotations
 
-import doctest
 import pathlib
 import pickle
 import sys
@@ -201,12 +200,3 @@ def test_reached_from_the_package() -> None:
     assert winsockx.excluded_port_ranges is excluded_port_ranges
     assert winsockx.PortRange is PortRange
     assert winsockx.PortRangesUnavailableError is PortRangesUnavailableError
-
-
-def test_docstring_examples() -> None:
-    """The ``>>>`` examples of winsockx.diag.excluded run (test_doctests.py skips packages)."""
-    from winsockx.diag import excluded
-
-    result = doctest.testmod(excluded, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed"

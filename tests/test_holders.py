@@ -11,8 +11,6 @@ recorded from a real machine (tests/data/README.md).
 from __future__ import annotations
 
 import dataclasses
-import doctest
-import importlib
 import ipaddress
 import json
 import ntpath
@@ -422,17 +420,3 @@ def test_socket_owners_from_a_proc_tree(tmp_path: pathlib.Path) -> None:
     assert owners == {130696: 100}
     assert linux.process_identity(100, proc=str(tmp_path)) == ("server", "/srv/server")
     assert linux.process_identity(400, proc=str(tmp_path)) == (None, None)
-
-
-# -- the examples in the docstrings ----------------------------------------------
-
-_MODULES = ["winsockx.diag.holders", "winsockx.diag._linux_sockets"]
-
-
-@pytest.mark.parametrize("name", _MODULES)
-def test_docstring_examples(name: str) -> None:
-    """The ``>>>`` examples of the holders modules run (tests/test_doctests.py skips packages)."""
-    module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"

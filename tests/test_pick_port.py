@@ -8,7 +8,6 @@ remote risk, as a fixture using pick_port would.
 
 from __future__ import annotations
 
-import doctest
 import pickle
 
 import pytest
@@ -138,10 +137,3 @@ def test_reached_from_the_package() -> None:
     """The names are winsockx's, loaded on first use."""
     assert winsockx.pick_port is pick_port
     assert winsockx.NoFreePortError is NoFreePortError
-
-
-def test_docstring_examples() -> None:
-    """The ``>>>`` examples of winsockx.diag.picker run (test_doctests.py skips packages)."""
-    result = doctest.testmod(picker, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed"

@@ -30,7 +30,7 @@ from .results import CloseReason, CloseReport
 from .sockets import DEFAULT_DRAIN_LIMIT, DEFAULT_DRAIN_TIMEOUT, Socket
 
 if TYPE_CHECKING:
-    import socket as _stdsocket
+    import socket
 
 __all__ = ["HasFileno", "bind_exclusive", "create_server", "graceful_close"]
 
@@ -99,7 +99,7 @@ def create_server(
     type: int = SocketType.SOCK_STREAM,
     backlog: int | None = None,
     dualstack_ipv6: bool = False,
-) -> _stdsocket.socket:
+) -> socket.socket:
     """The stdlib's :func:`socket.create_server`, with the port owned exclusively.
 
     The socket is made and bound through winsockx with ``SO_EXCLUSIVEADDRUSE``
@@ -146,7 +146,7 @@ def create_server(
 
 
 def graceful_close(
-    sock: Socket | _stdsocket.socket | HasFileno,
+    sock: Socket | socket.socket | HasFileno,
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT,
     drain_limit: int = DEFAULT_DRAIN_LIMIT,
 ) -> CloseReport:

@@ -61,7 +61,7 @@ if sys.platform == "win32":
     from ._ws2_32_backend import Ws2Backend
 
 if TYPE_CHECKING:
-    import socket as _stdsocket
+    import socket
 
     from typing_extensions import Buffer, Self
 
@@ -1279,7 +1279,7 @@ class Socket:
             users.remove(me)
         return handle
 
-    def to_stdlib(self) -> _stdsocket.socket:
+    def to_stdlib(self) -> socket.socket:
         """Hand the socket over to a stdlib :class:`socket.socket`, options and all.
 
         The stdlib object owns the handle from then on (this Socket is detached) and

@@ -86,6 +86,7 @@ def _parse(
         return EXIT_USAGE
     port = getattr(ns, "port", None)
     if port is not None and not 1 <= port <= 65535:
+        print(parser.format_usage().rstrip("\n"), file=err)
         print(f"{parser.prog}: port must be from 1 to 65535, not {port}", file=err)
         return EXIT_USAGE
     return ns
