@@ -27,6 +27,8 @@ WHEEL_MUST_HOLD = (
     "winsockx/lab/render.py",
     "winsockx/_ws2_32_ffi.py",
     "winsockx/_libc_ffi.py",
+    "winsockx/_iphlpapi_ffi.py",
+    "winsockx/diag/__init__.py",
     "winsockx/py.typed",
 )
 # What a rebuild or a test run from the sdist needs.
@@ -37,6 +39,7 @@ SDIST_MUST_HOLD = (
     "tools/build_ffi.py",
     "stubs/winsockx/_ws2_32_ffi.pyi",
     "stubs/winsockx/_libc_ffi.pyi",
+    "stubs/winsockx/_iphlpapi_ffi.pyi",
     "tests/conftest.py",
     "docs/conf.py",
 )
