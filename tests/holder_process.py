@@ -82,11 +82,12 @@ class Held:
 
 
 @contextmanager
-def held(protocol: str, option: str, host: str = "127.0.0.1") -> Iterator[Held]:
-    """A second process holding a *protocol* port on *host*, bound with *option*
-    (``reuseaddr``, ``reuseport``, ``plain`` or ``exclusive``), until the block ends."""
+def reporting_child(code: str, *args: str) -> Iterator[dict[str, object]]:
+    """A fresh interpreter running *code*, which prints one JSON line and then holds
+    what it made until its stdin closes; yields that line, decoded. The child is
+    ended when the block ends, whatever happened."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, protocol, host, option],
+        [sys.executable, "-c", code, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -98,13 +99,13 @@ def held(protocol: str, option: str, host: str = "127.0.0.1") -> Iterator[Held]:
         reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(60)
-        assert line, "the holding process did not report its port within 60 s"
-        assert line[0], "the holding process ended without reporting its port"
-        info = json.loads(line[0])
-        yield Held(info["pid"], info["port"], protocol, host)
+        assert line, "the second process did not report within 60 s"
+        assert line[0], "the second process ended without reporting"
+        info: dict[str, object] = json.loads(line[0])
+        yield info
     finally:
         assert proc.stdin is not None
-        proc.stdin.close()
+        proc.stdin.close()  # the child's read() returns and it exits
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -112,3 +113,14 @@ def held(protocol: str, option: str, host: str = "127.0.0.1") -> Iterator[Held]:
             proc.wait(timeout=30)
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+@contextmanager
+def held(protocol: str, option: str, host: str = "127.0.0.1") -> Iterator[Held]:
+    """A second process holding a *protocol* port on *host*, bound with *option*
+    (``reuseaddr``, ``reuseport``, ``plain`` or ``exclusive``), until the block ends."""
+    with reporting_child(_CHILD, protocol, host, option) as info:
+        pid, port = info["pid"], info["port"]
+        assert isinstance(pid, int)
+        assert isinstance(port, int)
+        yield Held(pid, port, protocol, host)

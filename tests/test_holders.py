@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import json
 import ntpath
 import os
 import pathlib
-import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -29,6 +26,7 @@ from winsockx.diag import _linux_sockets as linux
 from winsockx.diag.holders import PortHolder, TcpState, covers, who_holds
 
 from .conftest import UNDER_WINE, Sockets
+from .holder_process import reporting_child
 
 DATA = pathlib.Path(__file__).parent / "data"
 PID_GAP = "Wine 8's socket tables report PID 0 as every socket's owner"
@@ -63,40 +61,11 @@ class Holder:
     tcp6: int | None
 
 
-def _first_line(proc: subprocess.Popen[str], timeout: float) -> str:
-    """The child's first line of output, or "" if none came within *timeout* seconds."""
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    return line[0] if line else ""
-
-
 @pytest.fixture(scope="module")
 def holder() -> Iterator[Holder]:
     """A second process holding TCP and UDP ports on loopback until the module's tests end."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = _first_line(proc, 60)
-        assert line, "the second process did not report its ports within 60 s"
-        yield Holder(**json.loads(line))
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()  # the child's read() returns and it exits
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
-        assert proc.stdout is not None
-        proc.stdout.close()
+    with reporting_child(_CHILD) as info:
+        yield Holder(**info)  # type: ignore[arg-type]
 
 
 def _listener(holders: list[PortHolder], port: int, address: str) -> PortHolder:

@@ -53,22 +53,26 @@ class _Usage(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def __init__(self, prog: str, description: str, out: IO[str]) -> None:
-        super().__init__(prog=prog, description=description, add_help=False)
-        self._out = out
-        self.add_argument("-h", "--help", action="store_true", help="show this help and exit")
-
     def error(self, message: str) -> NoReturn:
         raise _Usage(f"{self.prog}: {message}")
 
-    def help_text(self) -> str:
-        return self.format_help().rstrip("\n")
 
-
-def _port_and_protocol(parser: _Parser) -> None:
-    parser.add_argument("port", type=int, help="the port (1-65535)")
+def _parser(name: str, what: str, description: str) -> _Parser:
+    """The parser of ``winsockx NAME WHAT [--udp] [--json]`` (WHAT: PORT or ``excluded``)."""
+    parser = _Parser(
+        prog=f"winsockx {name}",
+        usage=f"winsockx {name} {what} [--udp] [--json]",
+        description=description,
+        add_help=False,
+    )
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    if what == "PORT":
+        parser.add_argument("port", type=int, help="the port (1-65535)")
+    else:
+        parser.add_argument("what", choices=[what], help="what to list")
     parser.add_argument("--udp", action="store_true", help="UDP instead of TCP")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    return parser
 
 
 def _parse(
@@ -76,7 +80,7 @@ def _parse(
 ) -> argparse.Namespace | int:
     """The parsed arguments, or the exit status of help or a usage error."""
     if "-h" in args or "--help" in args:
-        print(parser.help_text(), file=out)
+        print(parser.format_help().rstrip("\n"), file=out)
         return EXIT_OK
     try:
         ns = parser.parse_args(list(args))
@@ -137,13 +141,9 @@ def who_main(args: Sequence[str], out: IO[str] | None = None, err: IO[str] | Non
     """``winsockx who PORT [--udp] [--json]``: the sockets on a port and their owners."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    parser = _Parser(
-        "winsockx who",
-        "List the sockets bound to PORT and the processes that own them.",
-        out,
+    parser = _parser(
+        "who", "PORT", "List the sockets bound to PORT and the processes that own them."
     )
-    _port_and_protocol(parser)
-    parser.usage = "winsockx who PORT [--udp] [--json]"
     ns = _parse(parser, args, out, err)
     if isinstance(ns, int):
         return ns
@@ -168,15 +168,13 @@ def audit_main(args: Sequence[str], out: IO[str] | None = None, err: IO[str] | N
     """``winsockx audit PORT [--udp] [--json]``: can the port's holders be hijacked?"""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    parser = _Parser(
-        "winsockx audit",
+    parser = _parser(
+        "audit",
+        "PORT",
         "Try, with throwaway binds, whether another program could take or shadow the"
         " sockets holding PORT. Exit status: 0 exclusive, 2 can be taken, 3"
         " inconclusive or nothing holds the port, 1 usage error.",
-        out,
     )
-    _port_and_protocol(parser)
-    parser.usage = "winsockx audit PORT [--udp] [--json]"
     ns = _parse(parser, args, out, err)
     if isinstance(ns, int):
         return ns
@@ -196,16 +194,12 @@ def ports_main(args: Sequence[str], out: IO[str] | None = None, err: IO[str] | N
     """``winsockx ports excluded [--udp] [--json]``: the port ranges kept from programs."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    parser = _Parser(
-        "winsockx ports",
+    parser = _parser(
+        "ports",
+        "excluded",
         "List the port ranges the system keeps from programs (Windows' excluded"
         " ranges, Linux's reserved and privileged ports).",
-        out,
     )
-    parser.add_argument("what", choices=["excluded"], help="what to list")
-    parser.add_argument("--udp", action="store_true", help="UDP instead of TCP")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.usage = "winsockx ports excluded [--udp] [--json]"
     ns = _parse(parser, args, out, err)
     if isinstance(ns, int):
         return ns
