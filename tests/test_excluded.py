@@ -62,6 +62,25 @@ def test_netsh_german() -> None:
     assert _spans(ranges) == [(2869, 2869, False), (5357, 5357, False), (50000, 50059, True)]
 
 
+def test_netsh_runner_layout_with_trailing_spaces() -> None:
+    """The runner images' table, every column padded with trailing spaces."""
+    ranges = parse_netsh_excluded(_sample("netsh_ipv4_tcp_en_runner.txt", "cp437"), "tcp", V4)
+    assert _spans(ranges) == [
+        (80, 80, False),
+        (5986, 5986, False),
+        (47001, 47001, False),
+        (52110, 52209, False),
+        (52210, 52309, False),
+        (55679, 55679, True),
+    ]
+
+
+def test_netsh_spanish_without_a_footer() -> None:
+    """Other titles and no footer: the rows under the dashes are all that is read."""
+    ranges = parse_netsh_excluded(_sample("netsh_ipv4_tcp_es.txt", "cp850"), "tcp", V4)
+    assert _spans(ranges) == [(1025, 1124, False), (5357, 5357, False), (50000, 50059, False)]
+
+
 def test_netsh_ipv6_udp() -> None:
     """The ipv6 table gives AF_INET6 ranges with their own source."""
     (r,) = parse_netsh_excluded(_sample("netsh_ipv6_udp_en.txt", "cp437"), "udp", V6)
