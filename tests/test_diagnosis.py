@@ -221,7 +221,7 @@ def test_an_excluded_range_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
         " (netsh ipv4: reserved at run time, e.g. by Hyper-V/WinNAT)"
     )
     assert diagnose.explain_bind_failure(10013, winsockx.IPv4Address("0.0.0.0", 50060), "tcp") == (
-        "nothing found holding port 50060"
+        "nothing found holding port 50060 " + diagnose._NOT_LISTED
     )
 
 
@@ -240,4 +240,6 @@ def test_the_privileged_floor_is_named_for_an_unprivileged_process(
         "port 80 is below the privileged port floor (1024)"
     )
     monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)
-    assert diagnose.explain_bind_failure(10013, address, "tcp") == "nothing found holding port 80"
+    assert diagnose.explain_bind_failure(10013, address, "tcp") == (
+        "nothing found holding port 80 " + diagnose._NOT_LISTED
+    )

@@ -140,7 +140,14 @@ def _explain(code: int, address: Address, protocol: PortProtocol) -> str:
                 else "reserved at run time, e.g. by Hyper-V/WinNAT"
             )
             return f"port {port} is inside excluded range {r.start}-{r.end} ({r.source}: {who})"
+    if protocol == "tcp":
+        return f"nothing found holding port {port} {_NOT_LISTED}"
     return f"nothing found holding port {port}"
+
+
+# Neither Windows' tables nor Linux's /proc/net list a TCP socket that is bound but
+# neither listening nor connected, so "nothing found" must not read as "nobody".
+_NOT_LISTED = "(a socket that is only bound, not listening or connected, is not listed)"
 
 
 def _privileged(source: str) -> bool:
