@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 import winsockx
 from winsockx import AF_INET, AF_INET6, SOCK_STREAM, Socket
 from winsockx.errors import WinsockError
+
+if TYPE_CHECKING:
+    import socket
 
 BACKEND = winsockx.backend_info()
 UNDER_WINE = BACKEND.wine_version is not None
@@ -140,6 +144,17 @@ class Sockets:
         for sock in self._made:
             if not sock.closed:
                 sock.close(drain_timeout=0)
+
+
+def read_to_end(sock: socket.socket) -> bytes:
+    """Everything a stdlib socket receives until the peer's end of stream (the caller
+    bounds the wait with the socket's timeout)."""
+    received = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return received
+        received += chunk
 
 
 def loopback(family: int) -> str:

@@ -18,7 +18,7 @@ import pytest
 import winsockx
 from winsockx import CloseReason, SocketClosedError, WinsockError
 
-from .conftest import BACKEND
+from .conftest import BACKEND, read_to_end
 from .hijack import assert_port_kept, assert_refused, try_bind
 
 TIMEOUT = 10.0
@@ -243,13 +243,7 @@ def test_to_stdlib_of_a_connected_socket_carries_on_the_stream(
     stdlib_sockets.append(std)
     std.sendall(b"after")
     std.shutdown(socket.SHUT_WR)
-    got = b""
-    while True:
-        chunk = accepted.recv(64)
-        if not chunk:
-            break
-        got += chunk
-    assert got == b"before after"
+    assert read_to_end(accepted) == b"before after"
 
 
 def test_to_stdlib_of_an_unbound_socket_can_still_bind() -> None:

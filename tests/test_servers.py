@@ -22,7 +22,7 @@ import pytest
 import winsockx
 from winsockx import UsageError, WinsockError
 
-from .conftest import BACKEND
+from .conftest import BACKEND, read_to_end
 from .hijack import assert_port_kept
 
 TIMEOUT = 10.0
@@ -96,12 +96,7 @@ def test_exclusive_http_server_closes_each_connection_gracefully() -> None:
     with serving(winsockx.ExclusiveThreadingHTTPServer(("127.0.0.1", 0), _Hello)) as port:
         with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as client:
             client.sendall(b"GET /x HTTP/1.0\r\nHost: localhost\r\n\r\n")
-            received = b""
-            while True:
-                chunk = client.recv(4096)
-                if not chunk:
-                    break
-                received += chunk
+            received = read_to_end(client)
         assert received.startswith(b"HTTP/1.0 200")
         assert received.endswith(b"hello /x")
 
