@@ -23,12 +23,11 @@ overlapped-capable and non-inheritable.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Awaitable
 from typing import Any, Callable, TypeVar, Union
 
-from .bridge import create_server
-from .constants import AddressFamily, SocketType
+from .bridge import _family_for_host, create_server
+from .constants import SocketType
 
 __all__ = ["create_datagram_endpoint", "start_server"]
 
@@ -38,20 +37,6 @@ _ConnectedCallback = Callable[
 ]
 # Keywords that would undo what these helpers are for.
 _REFUSED = ("sock", "reuse_address", "reuse_port")
-
-
-def _family_for(host: str, family: int) -> int:
-    """*family*, or AF_INET6 for an IPv6 literal and AF_INET otherwise."""
-    if family:
-        return family
-    try:
-        return (
-            AddressFamily.AF_INET6
-            if ipaddress.ip_address(host.split("%", 1)[0]).version == 6
-            else AddressFamily.AF_INET
-        )
-    except ValueError:
-        return AddressFamily.AF_INET  # a name: resolved for IPv4, as the stdlib's bind does
 
 
 def _refuse(kwds: dict[str, object], where: str) -> None:
@@ -87,7 +72,7 @@ async def start_server(
     _refuse(kwds, "start_server")
     sock = create_server(
         (host, port),
-        family=_family_for(host, family),
+        family=family or _family_for_host(host),
         backlog=backlog,
         dualstack_ipv6=dualstack_ipv6,
     )
@@ -124,7 +109,9 @@ async def create_datagram_endpoint(
     """
     _refuse(kwds, "create_datagram_endpoint")
     host = str(local_addr[0])
-    sock = create_server(local_addr, family=_family_for(host, family), type=SocketType.SOCK_DGRAM)
+    sock = create_server(
+        local_addr, family=family or _family_for_host(host), type=SocketType.SOCK_DGRAM
+    )
     try:
         loop = asyncio.get_running_loop()
         return await loop.create_datagram_endpoint(protocol_factory, sock=sock, **kwds)

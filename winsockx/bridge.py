@@ -18,6 +18,7 @@ stdlib socket the bounded close of :meth:`winsockx.Socket.close`.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from typing import TYPE_CHECKING
 from typing import Protocol as _Protocol
 
@@ -210,6 +211,16 @@ def graceful_close(
     finally:
         close()
     return report
+
+
+def _family_for_host(host: str) -> AddressFamily:
+    """AF_INET6 for an IPv6 literal (a ``%scope`` suffix allowed), else AF_INET: a
+    name or an IPv4 literal, which the bind then resolves or parses as IPv4."""
+    try:
+        version = ipaddress.ip_address(host.split("%", 1)[0]).version
+    except ValueError:
+        return AddressFamily.AF_INET
+    return AddressFamily.AF_INET6 if version == 6 else AddressFamily.AF_INET
 
 
 _NOTHING_TO_CLOSE = CloseReport(False, 0, 0.0, CloseReason.NOT_CONNECTED)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import ipaddress
 import logging
 import signal
 import socket
@@ -32,8 +31,7 @@ from collections.abc import Iterator, Sequence
 from types import FrameType, ModuleType
 from typing import IO, NoReturn, Protocol
 
-from ..bridge import create_server
-from ..constants import AddressFamily
+from ..bridge import _family_for_host, create_server
 from ..errors import WinsockError
 from ._status import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
@@ -165,13 +163,6 @@ def _load_app(target: str, app_dir: str) -> object:
     return value
 
 
-def _is_ipv6(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).version == 6
-    except ValueError:
-        return False  # an IPv4 literal or a host name: create_server resolves it as AF_INET
-
-
 def _url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
@@ -261,7 +252,7 @@ def serve_main(args: Sequence[str], out: IO[str] | None = None, err: IO[str] | N
             print(f"{PROGRAM}: --call: {options.app} is not callable", file=err)
             return EXIT_USAGE
         app = app()
-    family = AddressFamily.AF_INET6 if _is_ipv6(options.host) else AddressFamily.AF_INET
+    family = _family_for_host(options.host)
     try:
         sock = create_server((options.host, options.port), family=family)
     except WinsockError as exc:
