@@ -29,6 +29,7 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 
+from .. import raw
 from .._checks import check_int
 from .._errno_map import wsa_code_for_errno
 from ..constants import AddressFamily
@@ -221,7 +222,7 @@ def _probe(
     holders: Sequence[PortHolder],
 ) -> Probe:
     """One throwaway bind, made with the stdlib's socket module as another program would."""
-    native = _stdsocket.AF_INET6 if family == AddressFamily.AF_INET6 else _stdsocket.AF_INET
+    native = raw.backend.native_family(family)
     kind = _stdsocket.SOCK_STREAM if protocol == "tcp" else _stdsocket.SOCK_DGRAM
     try:
         with _stdsocket.socket(native, kind) as probe:
@@ -289,7 +290,7 @@ def _wildcard(family: AddressFamily) -> str:
 def _local_addresses(family: AddressFamily) -> list[str]:
     """Loopback and the machine's own addresses of *family* (name lookup bounded in time)."""
     found = ["::1" if family == AddressFamily.AF_INET6 else "127.0.0.1"]
-    native = _stdsocket.AF_INET6 if family == AddressFamily.AF_INET6 else _stdsocket.AF_INET
+    native = raw.backend.native_family(family)
     result: list[str] = []
 
     def look_up() -> None:
