@@ -13,10 +13,8 @@ import pytest
 
 from winsockx import AF_INET, SOCK_STREAM, Socket, WinsockError
 
-from .conftest import BACKEND, UNDER_WINE
+from .conftest import BACKEND, PID_GAP, UNDER_WINE
 from .holder_process import held
-
-PID_GAP = "Wine 8's socket tables report PID 0 as every socket's owner"
 
 
 def _winsockx(*args: str) -> subprocess.CompletedProcess[str]:

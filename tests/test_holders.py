@@ -25,11 +25,10 @@ from winsockx import AF_INET, AF_INET6, AddressFamily, IPv4Address, IPv6Address,
 from winsockx.diag import _linux_sockets as linux
 from winsockx.diag.holders import PortHolder, TcpState, covers, who_holds
 
-from .conftest import UNDER_WINE, Sockets
+from .conftest import PID_GAP, UNDER_WINE, Sockets
 from .holder_process import reporting_child
 
 DATA = pathlib.Path(__file__).parent / "data"
-PID_GAP = "Wine 8's socket tables report PID 0 as every socket's owner"
 
 _CHILD = r"""
 import json, os, socket, sys
