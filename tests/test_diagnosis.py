@@ -241,3 +241,12 @@ def test_the_privileged_floor_is_named_for_an_unprivileged_process(
     assert diagnose.explain_bind_failure(10013, address, "tcp") == (
         "nothing found holding port 80 " + diagnose._NOT_LISTED
     )
+
+
+def test_explain_bind_failure_checks_its_timeout() -> None:
+    """A timeout that is not seconds >= 0 is a typed error, not a thread that never joins."""
+    address = winsockx.IPv4Address("127.0.0.1", 5150)
+    with pytest.raises(TypeError, match="timeout"):
+        winsockx.explain_bind_failure(10048, address, "tcp", timeout="1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="timeout"):
+        winsockx.explain_bind_failure(10048, address, "tcp", timeout=-1.0)

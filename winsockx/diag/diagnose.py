@@ -34,10 +34,9 @@ __all__ = [
 DEFAULT_DIAGNOSIS_TIMEOUT = 1.0
 """Seconds a failed bind may spend finding out why, by default."""
 
-# [enabled, timeout]; one list so that both change together.
-_SETTINGS: list[object] = [
-    os.environ.get("WINSOCKX_DIAGNOSIS", "1") != "0",
-    DEFAULT_DIAGNOSIS_TIMEOUT,
+# (enabled, timeout), replaced whole so that both change together.
+_SETTINGS: list[tuple[bool, float]] = [
+    (os.environ.get("WINSOCKX_DIAGNOSIS", "1") != "0", DEFAULT_DIAGNOSIS_TIMEOUT)
 ]
 _WSAEACCES = int(WSAError.WSAEACCES)
 _WSAEADDRINUSE = int(WSAError.WSAEADDRINUSE)
@@ -46,8 +45,8 @@ _WSAEADDRINUSE = int(WSAError.WSAEADDRINUSE)
 def set_bind_diagnosis(enabled: bool, *, timeout: float = DEFAULT_DIAGNOSIS_TIMEOUT) -> None:
     """Turn the diagnosis of failed binds on or off for this process, and bound its time.
 
-    Off, a failed bind raises at once with ``diagnosis`` None (what tools that
-    provoke failing binds in bulk, like the bind matrix, want).
+    Off, the ``diagnosis`` of a failed bind stays None and its message shows the
+    code alone, without a look at the system's tables.
 
     >>> set_bind_diagnosis(True, timeout=0.5)
     >>> bind_diagnosis_enabled()
@@ -58,12 +57,12 @@ def set_bind_diagnosis(enabled: bool, *, timeout: float = DEFAULT_DIAGNOSIS_TIME
     """
     if enabled is not True and enabled is not False:
         raise TypeError(f"enabled must be a bool, not {type(enabled).__name__}")
-    _SETTINGS[:] = [enabled, check_seconds(timeout, "timeout")]
+    _SETTINGS[0] = (enabled, check_seconds(timeout, "timeout"))
 
 
 def bind_diagnosis_enabled() -> bool:
     """Whether failed binds are diagnosed (see :func:`set_bind_diagnosis`)."""
-    return bool(_SETTINGS[0])
+    return _SETTINGS[0][0]
 
 
 def explain_bind_failure(
@@ -75,15 +74,21 @@ def explain_bind_failure(
     sockets holding the port (:func:`winsockx.who_holds`), connections of an
     earlier socket lingering in TIME_WAIT, an excluded port range (Windows) and the
     privileged-port floor (Linux). Says "nothing found" when it found nothing, and
-    None when it ran out of time or is turned off. Never raises.
+    None when it ran out of time or is turned off. A failure while looking is
+    never raised: the error being explained stays what it is.
 
     >>> from winsockx import IPv4Address
     >>> explain_bind_failure(10022, IPv4Address("127.0.0.1", 1), "tcp") is None
     True
+
+    Raises:
+        TypeError, ValueError: a *timeout* that is not a number of seconds >= 0.
     """
-    if code not in (_WSAEACCES, _WSAEADDRINUSE) or not _SETTINGS[0]:
+    enabled, limit = _SETTINGS[0]
+    if timeout is not None:
+        limit = check_seconds(timeout, "timeout")
+    if code not in (_WSAEACCES, _WSAEADDRINUSE) or not enabled:
         return None
-    limit = float(_SETTINGS[1]) if timeout is None else timeout  # type: ignore[arg-type]
     answer: list[str] = []
 
     def work() -> None:
